@@ -323,7 +323,10 @@ typedef struct ms_table_diff {
   const ms_table *live;        /* NULL: the table does not exist yet */
   /* The table as it must look after the *applied* changes: desired, but
   ** keeping whatever a skipped change would have removed or altered (the live
-  ** column, index or foreign key).  A SQLite rebuild creates exactly this. */
+  ** column, index or foreign key), plus the live indexes no model manages
+  ** (unmanaged ones), and the live table's checks and triggers.  Indexes that
+  ** come from the live side carry definition_sql: re-run it verbatim to
+  ** recreate them.  A SQLite rebuild creates exactly this table. */
   const ms_table *target;
   int force;                   /* drop and re-create */
   ms_change *changes;
@@ -384,9 +387,11 @@ typedef struct ms_plan {
   ms_step *steps;
   size_t n_steps;
   int needs_rebuild;            /* sqlite: some step rebuilds a table */
+  size_t capacity;              /* allocated length of steps (ms_plan_add_step) */
 } ms_plan;
 
-/* Step builder for emitters: appends a step and returns it for filling in. */
+/* Step builder for emitters: appends a step and returns it for filling in.
+** The steps array grows: a step pointer is valid only until the next call. */
 ms_step *ms_plan_add_step(ms_arena *arena, ms_plan *plan, const char *op,
                           const ms_change *from_change);
 void ms_step_add_sql(ms_arena *arena, ms_step *step, const char *sql);

@@ -1,0 +1,578 @@
+/*
+** diff.c: desired schema vs live schema -> the changes that close the gap.
+**
+** The diff decides *what* changes and how risky each change is; it knows
+** nothing of SQL.  Types and defaults arrive as canonical strings made by the
+** dialect on both sides, so comparing them is comparing strings.  The emitter
+** of each dialect then decides *how* (native ALTER, rebuild, ...).
+**
+** Policy (DESIGN §4):
+**   - a missing table is created; with alter, an existing one is compared;
+**     without alter only its missing indexes are added;
+**   - destructive changes and removals of what no model declares are listed
+**     but skipped unless drop is set;
+**   - tables no model declares are never looked at.
+*/
+#include <stdlib.h>
+#include <string.h>
+
+#include "ms.h"
+
+/* A growable array of changes for one table. */
+typedef struct change_list {
+  ms_change *items;
+  size_t count, capacity;
+} change_list;
+
+/* Appends a zeroed change of the given kind and returns it. */
+static ms_change *add_change(ms_arena *arena, change_list *list, ms_change_kind kind,
+                             const ms_table *table, const ms_table *live) {
+  ms_change *change;
+  if (list->count == list->capacity) {
+    size_t capacity = list->capacity ? list->capacity * 2 : 8;
+    ms_change *items = ms_alloc(arena, capacity * sizeof *items);
+    if (list->count) memcpy(items, list->items, list->count * sizeof *items);
+    list->items = items;
+    list->capacity = capacity;
+  }
+  change = &list->items[list->count++];
+  memset(change, 0, sizeof *change);
+  change->kind = kind;
+  change->table = table;
+  change->live = live;
+  return change;
+}
+
+/* ------------------------------------------------------------ comparisons */
+
+/* NULL and "NO ACTION" are the same foreign key action. */
+static const char *action_or_default(const char *action) {
+  return action == NULL ? "NO ACTION" : action;
+}
+
+static int same_action(const char *a, const char *b) {
+  return strcmp(action_or_default(a), action_or_default(b)) == 0;
+}
+
+/* Whether two name lists are equal, in order. */
+static int same_names(const char **a, size_t na, const char **b, size_t nb) {
+  size_t i;
+  if (na != nb) return 0;
+  for (i = 0; i < na; i++)
+    if (strcmp(a[i], b[i]) != 0) return 0;
+  return 1;
+}
+
+/* Index access methods: NULL means the default, which is BTREE. */
+static int same_method(const char *a, const char *b) {
+  return strcmp(a ? a : "BTREE", b ? b : "BTREE") == 0;
+}
+
+/* Whether two indexes mean the same thing: names aside. */
+static int same_index_definition(const ms_index *a, const ms_index *b) {
+  size_t i;
+  if (!a->unique != !b->unique || a->n_parts != b->n_parts) return 0;
+  if (!ms_same_name(a->where, b->where) || !same_method(a->method, b->method)) return 0;
+  for (i = 0; i < a->n_parts; i++) {
+    const ms_index_part *p = &a->parts[i], *q = &b->parts[i];
+    if (p->column == NULL || q->column == NULL) return 0;
+    if (strcmp(p->column, q->column) != 0 || !p->descending != !q->descending) return 0;
+  }
+  return 1;
+}
+
+/* The table a foreign key points at, with its schema made explicit. */
+static const char *reference_schema(const ms_table *table, const ms_foreign_key *fk) {
+  return fk->ref_schema != NULL ? fk->ref_schema : table->schema;
+}
+
+/* Whether two foreign keys on the same columns point at the same place with
+** the same actions. */
+static int same_foreign_key(const ms_table *desired_table, const ms_foreign_key *desired,
+                            const ms_table *live_table, const ms_foreign_key *live) {
+  return ms_same_name(reference_schema(desired_table, desired), reference_schema(live_table, live))
+      && strcmp(desired->ref_table, live->ref_table) == 0
+      && same_names(desired->ref_columns, desired->n_ref_columns, live->ref_columns, live->n_ref_columns)
+      && same_action(desired->on_delete, live->on_delete)
+      && same_action(desired->on_update, live->on_update);
+}
+
+/* Whether the ENUM values only grew, keeping the live values' order. */
+static int enum_values_only_added(const ms_column *live, const ms_column *desired) {
+  size_t i, j = 0;
+  for (i = 0; i < live->n_enum_values; i++) {
+    while (j < desired->n_enum_values && strcmp(desired->enum_values[j], live->enum_values[i]) != 0) j++;
+    if (j == desired->n_enum_values) return 0;
+    j++;
+  }
+  return 1;
+}
+
+/* Whether a column is an ENUM whose value list differs from another's. */
+static int enum_values_differ(const ms_column *a, const ms_column *b) {
+  return strcmp(a->type, "ENUM") == 0 && strcmp(b->type, "ENUM") == 0
+      && !same_names(a->enum_values, a->n_enum_values, b->enum_values, b->n_enum_values);
+}
+
+static ms_risk max_risk(ms_risk a, ms_risk b) {
+  return a > b ? a : b;
+}
+
+/* The MS_ALTER_* flags for a desired column against its live column. */
+static unsigned column_differences(const ms_dialect *dialect, const ms_column *desired,
+                                   const ms_column *live) {
+  unsigned flags = 0;
+  if (strcmp(desired->type, live->type) != 0) flags |= MS_ALTER_TYPE;
+  else if (enum_values_differ(desired, live)) flags |= MS_ALTER_ENUM;
+  if (!desired->not_null != !live->not_null) flags |= MS_ALTER_NULL;
+  if (!desired->auto_increment != !live->auto_increment) flags |= MS_ALTER_AUTOINC;
+  if (desired->primary_key != live->primary_key) flags |= MS_ALTER_PRIMARY;
+  /* An identity/autoincrement column's default belongs to the mechanism. */
+  if (!(desired->auto_increment && live->auto_increment)
+      && !ms_same_name(desired->default_canonical, live->default_canonical))
+    flags |= MS_ALTER_DEFAULT;
+  if (dialect->has_comments && !ms_same_name(desired->comment, live->comment))
+    flags |= MS_ALTER_COMMENT;
+  return flags;
+}
+
+/* Risk and explanation of altering `live` into `desired` with `flags`. */
+static ms_risk column_change_risk(ms_arena *arena, const ms_column *desired, const ms_column *live,
+                                  unsigned flags, const char **reason) {
+  ms_risk risk = MS_SAFE;
+  *reason = NULL;
+  if (flags & MS_ALTER_TYPE) {
+    ms_risk type_risk = ms_type_change_risk(live->type, desired->type);
+    if (type_risk == MS_DESTRUCTIVE)
+      *reason = ms_printf(arena, "%s -> %s may change stored values", live->type, desired->type);
+    else if (type_risk == MS_DATA_DEPENDENT)
+      *reason = ms_printf(arena, "%s -> %s fails if a stored value does not convert",
+                          live->type, desired->type);
+    risk = max_risk(risk, type_risk);
+  }
+  if (flags & MS_ALTER_ENUM) {
+    if (!enum_values_only_added(live, desired)) {
+      risk = max_risk(risk, MS_DATA_DEPENDENT);
+      if (*reason == NULL) *reason = "ENUM values removed or reordered: fails if a row holds one";
+    }
+  }
+  if ((flags & MS_ALTER_NULL) && desired->not_null) {
+    risk = max_risk(risk, MS_DATA_DEPENDENT);
+    if (*reason == NULL) *reason = "NOT NULL fails if a row holds NULL";
+  }
+  if (flags & MS_ALTER_PRIMARY) {
+    risk = max_risk(risk, MS_DATA_DEPENDENT);
+    if (*reason == NULL) *reason = "primary key change fails on duplicate or NULL keys";
+  }
+  return risk;
+}
+
+/* ------------------------------------------------------------- the target */
+
+/* Appends one item to an arena array of `size`-byte elements. */
+static void *append_item(ms_arena *arena, void *array, size_t *count, size_t size, const void *item) {
+  char *grown = ms_alloc(arena, (*count + 1) * size);
+  if (*count) memcpy(grown, array, *count * size);
+  memcpy(grown + *count * size, item, size);
+  (*count)++;
+  return grown;
+}
+
+/* Builds the table as it must be after the applied changes (see ms.h). */
+static const ms_table *build_target(ms_arena *arena, const ms_table *desired, const ms_table *live,
+                                    const ms_change *changes, size_t n_changes) {
+  ms_table *target = ms_alloc(arena, sizeof *target);
+  size_t i;
+  *target = *desired;
+  target->columns = ms_alloc(arena, (desired->n_columns ? desired->n_columns : 1) * sizeof *target->columns);
+  if (desired->n_columns) memcpy(target->columns, desired->columns, desired->n_columns * sizeof *target->columns);
+  target->indexes = ms_alloc(arena, (desired->n_indexes ? desired->n_indexes : 1) * sizeof *target->indexes);
+  if (desired->n_indexes) memcpy(target->indexes, desired->indexes, desired->n_indexes * sizeof *target->indexes);
+  target->foreign_keys = ms_alloc(arena, (desired->n_foreign_keys ? desired->n_foreign_keys : 1) * sizeof *target->foreign_keys);
+  if (desired->n_foreign_keys) memcpy(target->foreign_keys, desired->foreign_keys, desired->n_foreign_keys * sizeof *target->foreign_keys);
+  if (live == NULL) return target;
+
+  target->checks = live->checks;
+  target->n_checks = live->n_checks;
+  target->triggers = live->triggers;
+  target->n_triggers = live->n_triggers;
+  target->create_sql = NULL;
+  for (i = 0; i < n_changes; i++) {
+    const ms_change *c = &changes[i];
+    if (!c->skipped) continue;
+    switch (c->kind) {
+    case MS_DROP_COLUMN:
+      target->columns = append_item(arena, target->columns, &target->n_columns,
+                                    sizeof *target->columns, c->live_column);
+      break;
+    case MS_ALTER_COLUMN: {
+      /* Keep the live definition under the desired name. */
+      ms_column *column = ms_table_find_column(target, c->column->name);
+      if (column != NULL) {
+        const char *name = column->name;
+        const char **renamed_from = column->renamed_from;
+        size_t n_renamed_from = column->n_renamed_from;
+        *column = *c->live_column;
+        column->name = name;
+        column->renamed_from = renamed_from;
+        column->n_renamed_from = n_renamed_from;
+      }
+      break;
+    }
+    case MS_DROP_INDEX:
+      target->indexes = append_item(arena, target->indexes, &target->n_indexes,
+                                    sizeof *target->indexes, c->live_index);
+      break;
+    case MS_DROP_FOREIGN_KEY:
+      target->foreign_keys = append_item(arena, target->foreign_keys, &target->n_foreign_keys,
+                                         sizeof *target->foreign_keys, c->live_foreign_key);
+      break;
+    default:
+      break;
+    }
+  }
+  for (i = 0; i < live->n_indexes; i++)
+    if (live->indexes[i].unmanaged && !live->indexes[i].primary)
+      target->indexes = append_item(arena, target->indexes, &target->n_indexes,
+                                    sizeof *target->indexes, &live->indexes[i]);
+  for (i = 0; i < target->n_columns; i++)
+    if (target->columns[i].auto_increment && target->columns[i].primary_key) target->autoincrement = 1;
+  return target;
+}
+
+/* -------------------------------------------------------- table comparison */
+
+/* Marks a change skipped when the options do not allow it. */
+static void apply_policy(ms_change *change, const ms_diff_options *options, int is_removal) {
+  if (options->drop) return;
+  if (is_removal) {
+    change->skipped = 1;
+    if (change->reason == NULL)
+      change->reason = "not in the model: alter = { drop = true } removes it";
+  } else if (change->risk == MS_DESTRUCTIVE) {
+    change->skipped = 1;
+  }
+}
+
+/* Gives a skipped destructive change a reason that says how to apply it. */
+static void explain_skip(ms_arena *arena, ms_change *change) {
+  if (change->skipped && change->risk == MS_DESTRUCTIVE && change->kind != MS_DROP_COLUMN
+      && change->kind != MS_DROP_INDEX && change->kind != MS_DROP_FOREIGN_KEY)
+    change->reason = ms_printf(arena, "destructive (%s): alter = { drop = true } applies it",
+                               change->reason ? change->reason : "may lose data");
+}
+
+/* Finds the live column a desired column continues: same name, else the
+** first of its former names that the model does not use any more. */
+static const ms_column *matching_live_column(const ms_table *desired, const ms_table *live,
+                                             const ms_column *column, int *renamed) {
+  const ms_column *found = ms_table_find_column(live, column->name);
+  size_t i;
+  *renamed = 0;
+  if (found != NULL) return found;
+  for (i = 0; i < column->n_renamed_from; i++) {
+    const char *old = column->renamed_from[i];
+    if (ms_table_find_column(desired, old) == NULL && (found = ms_table_find_column(live, old)) != NULL) {
+      *renamed = 1;
+      return found;
+    }
+  }
+  return NULL;
+}
+
+/* Whether a live column is continued by some desired column. */
+static int live_column_is_kept(const ms_table *desired, const ms_table *live, const ms_column *live_column) {
+  size_t i;
+  for (i = 0; i < desired->n_columns; i++) {
+    int renamed;
+    if (matching_live_column(desired, live, &desired->columns[i], &renamed) == live_column) return 1;
+  }
+  return 0;
+}
+
+/* The live index a desired index is the same as, if any. */
+static const ms_index *matching_live_index(const ms_table *live, const ms_index *index) {
+  size_t i;
+  for (i = 0; i < live->n_indexes; i++) {
+    const ms_index *candidate = &live->indexes[i];
+    if (candidate->primary || candidate->unmanaged) continue;
+    if (same_index_definition(index, candidate)) return candidate;
+  }
+  return NULL;
+}
+
+/* The live foreign key on exactly the same columns, if any. */
+static const ms_foreign_key *matching_live_foreign_key(const ms_table *live, const ms_foreign_key *fk) {
+  size_t i;
+  for (i = 0; i < live->n_foreign_keys; i++)
+    if (same_names(fk->columns, fk->n_columns, live->foreign_keys[i].columns, live->foreign_keys[i].n_columns))
+      return &live->foreign_keys[i];
+  return NULL;
+}
+
+/* Compares one existing table with its model, appending changes in the order
+** an emitter must apply them. */
+static void compare_table(ms_arena *arena, const ms_dialect *dialect, const ms_table *desired,
+                          const ms_table *live, const ms_diff_options *options, change_list *out) {
+  size_t i, j;
+  ms_change *c;
+
+  /* Indexes only, for a plain sync. */
+  if (!options->alter) {
+    for (i = 0; i < desired->n_indexes; i++) {
+      if (matching_live_index(live, &desired->indexes[i]) != NULL) continue;
+      c = add_change(arena, out, MS_ADD_INDEX, desired, live);
+      c->index = &desired->indexes[i];
+      c->risk = desired->indexes[i].unique ? MS_DATA_DEPENDENT : MS_SAFE;
+      if (c->risk) c->reason = "a unique index fails if rows hold duplicate values";
+    }
+    return;
+  }
+
+  /* 1. Renames. */
+  for (i = 0; i < desired->n_columns; i++) {
+    int renamed;
+    const ms_column *from = matching_live_column(desired, live, &desired->columns[i], &renamed);
+    if (from != NULL && renamed) {
+      c = add_change(arena, out, MS_RENAME_COLUMN, desired, live);
+      c->column = &desired->columns[i];
+      c->live_column = from;
+      c->risk = MS_SAFE;
+    }
+  }
+  /* 2. Foreign keys that go away or change. */
+  for (i = 0; i < live->n_foreign_keys; i++) {
+    const ms_foreign_key *lfk = &live->foreign_keys[i];
+    int declared = 0;
+    for (j = 0; j < desired->n_foreign_keys; j++)
+      if (same_names(desired->foreign_keys[j].columns, desired->foreign_keys[j].n_columns,
+                     lfk->columns, lfk->n_columns)) declared = 1;
+    if (declared) continue;
+    c = add_change(arena, out, MS_DROP_FOREIGN_KEY, desired, live);
+    c->live_foreign_key = lfk;
+    c->risk = MS_SAFE;
+    apply_policy(c, options, 1);
+  }
+  /* 3. Indexes that no model declares. */
+  for (i = 0; i < live->n_indexes; i++) {
+    const ms_index *lix = &live->indexes[i];
+    int declared = 0;
+    if (lix->primary || lix->unmanaged) continue;
+    for (j = 0; j < desired->n_indexes; j++)
+      if (same_index_definition(&desired->indexes[j], lix)) declared = 1;
+    if (declared) continue;
+    c = add_change(arena, out, MS_DROP_INDEX, desired, live);
+    c->live_index = lix;
+    c->risk = MS_SAFE;
+    apply_policy(c, options, 1);
+  }
+  /* 4. Columns that no model declares. */
+  for (i = 0; i < live->n_columns; i++) {
+    const ms_column *lcol = &live->columns[i];
+    if (live_column_is_kept(desired, live, lcol)) continue;
+    c = add_change(arena, out, MS_DROP_COLUMN, desired, live);
+    c->live_column = lcol;
+    c->risk = MS_DESTRUCTIVE;
+    c->reason = NULL;
+    apply_policy(c, options, 1);
+    if (c->skipped)
+      c->reason = "column not in the model: alter = { drop = true } drops it with its data";
+  }
+  /* 5. New columns, 6. changed columns. */
+  for (i = 0; i < desired->n_columns; i++) {
+    const ms_column *column = &desired->columns[i];
+    int renamed;
+    const ms_column *from = matching_live_column(desired, live, column, &renamed);
+    if (from == NULL) {
+      c = add_change(arena, out, MS_ADD_COLUMN, desired, live);
+      c->column = column;
+      if (column->not_null && column->default_canonical == NULL && !column->auto_increment) {
+        c->risk = MS_DATA_DEPENDENT;
+        c->reason = "NOT NULL without a default fails if the table has rows";
+      } else if (column->primary_key) {
+        c->risk = MS_DATA_DEPENDENT;
+        c->reason = "a new primary key column fails if the table has rows";
+      } else {
+        c->risk = MS_SAFE;
+      }
+    }
+  }
+  for (i = 0; i < desired->n_columns; i++) {
+    const ms_column *column = &desired->columns[i];
+    int renamed;
+    const ms_column *from = matching_live_column(desired, live, column, &renamed);
+    unsigned flags;
+    if (from == NULL) continue;
+    flags = column_differences(dialect, column, from);
+    if (flags == 0) continue;
+    c = add_change(arena, out, MS_ALTER_COLUMN, desired, live);
+    c->column = column;
+    c->live_column = from;
+    c->alter = flags;
+    c->risk = column_change_risk(arena, column, from, flags, &c->reason);
+    apply_policy(c, options, 0);
+    explain_skip(arena, c);
+  }
+  /* 7. New indexes. */
+  for (i = 0; i < desired->n_indexes; i++) {
+    if (matching_live_index(live, &desired->indexes[i]) != NULL) continue;
+    c = add_change(arena, out, MS_ADD_INDEX, desired, live);
+    c->index = &desired->indexes[i];
+    c->risk = desired->indexes[i].unique ? MS_DATA_DEPENDENT : MS_SAFE;
+    if (c->risk) c->reason = "a unique index fails if rows hold duplicate values";
+  }
+  /* 8. New and changed foreign keys. */
+  for (i = 0; i < desired->n_foreign_keys; i++) {
+    const ms_foreign_key *fk = &desired->foreign_keys[i];
+    const ms_foreign_key *lfk = matching_live_foreign_key(live, fk);
+    if (lfk != NULL && same_foreign_key(desired, fk, live, lfk)) continue;
+    c = add_change(arena, out, lfk ? MS_REPLACE_FOREIGN_KEY : MS_ADD_FOREIGN_KEY, desired, live);
+    c->foreign_key = fk;
+    c->live_foreign_key = lfk;
+    c->risk = MS_DATA_DEPENDENT;
+    c->reason = "fails if a row references a missing key";
+  }
+  /* 9. The table's comment. */
+  if (dialect->has_comments && !ms_same_name(desired->comment, live->comment)) {
+    c = add_change(arena, out, MS_SET_TABLE_COMMENT, desired, live);
+    c->risk = MS_SAFE;
+  }
+}
+
+/* --------------------------------------------------------------- ordering */
+
+/* Whether table a references table b (a different table) by a foreign key. */
+static int references_table(const ms_table *a, const ms_table *b) {
+  size_t i;
+  if (a == b) return 0;
+  for (i = 0; i < a->n_foreign_keys; i++) {
+    const ms_foreign_key *fk = &a->foreign_keys[i];
+    if (ms_same_name(reference_schema(a, fk), b->schema) && strcmp(fk->ref_table, b->name) == 0)
+      return 1;
+  }
+  return 0;
+}
+
+/* Orders the desired tables parents first (Kahn's algorithm; a cycle is
+** broken by taking the first remaining table in declaration order, which is
+** safe because every emitter can create foreign keys after the tables). */
+static size_t *dependency_order(ms_arena *arena, const ms_schema *desired) {
+  size_t n = desired->n_tables, placed = 0, i, j;
+  size_t *order = ms_alloc(arena, (n ? n : 1) * sizeof *order);
+  char *done = ms_alloc(arena, n ? n : 1);
+  size_t *pending = ms_alloc(arena, (n ? n : 1) * sizeof *pending);
+  /* pending[i]: how many not-yet-placed tables table i references. */
+  for (i = 0; i < n; i++)
+    for (j = 0; j < n; j++)
+      if (references_table(&desired->tables[i], &desired->tables[j])) pending[i]++;
+  while (placed < n) {
+    size_t pick = n;
+    for (i = 0; i < n && pick == n; i++)
+      if (!done[i] && pending[i] == 0) pick = i;
+    if (pick == n)                                   /* a cycle: break it */
+      for (i = 0; i < n && pick == n; i++)
+        if (!done[i]) pick = i;
+    done[pick] = 1;
+    order[placed++] = pick;
+    for (i = 0; i < n; i++)
+      if (!done[i] && references_table(&desired->tables[i], &desired->tables[pick])) pending[i]--;
+  }
+  return order;
+}
+
+/* ------------------------------------------------------------- validation */
+
+/* Checks that every foreign key of the desired schema points at a table and
+** columns that exist on the desired or the live side. */
+static int validate_references(const ms_schema *desired, const ms_schema *live, ms_error *err) {
+  size_t i, j, k;
+  for (i = 0; i < desired->n_tables; i++) {
+    const ms_table *t = &desired->tables[i];
+    for (j = 0; j < t->n_foreign_keys; j++) {
+      const ms_foreign_key *fk = &t->foreign_keys[j];
+      const char *schema = reference_schema(t, fk);
+      const ms_table *ref = ms_schema_find_table(desired, schema, fk->ref_table);
+      if (ref == NULL) ref = ms_schema_find_table(live, schema, fk->ref_table);
+      if (ref == NULL) {
+        ms_error_set(err, MS_E_DEFINITION, "table '%s' references table '%s', which no model defines and the database lacks",
+                     t->name, fk->ref_table);
+        err->table = ms_strdup(err->arena, t->name);
+        return MS_ERROR;
+      }
+      for (k = 0; k < fk->n_ref_columns; k++)
+        if (ms_table_find_column(ref, fk->ref_columns[k]) == NULL) {
+          ms_error_set(err, MS_E_DEFINITION, "table '%s' references column '%s' of table '%s', which does not exist",
+                       t->name, fk->ref_columns[k], fk->ref_table);
+          err->table = ms_strdup(err->arena, t->name);
+          err->column = ms_strdup(err->arena, fk->columns[0]);
+          return MS_ERROR;
+        }
+    }
+  }
+  return MS_OK;
+}
+
+/* ------------------------------------------------------------------- diff */
+
+int ms_diff_schemas(ms_arena *arena, const ms_dialect *dialect, const ms_schema *desired,
+                    const ms_schema *live, const ms_diff_options *options,
+                    ms_diff *out, ms_error *err) {
+  size_t *order, i, k;
+  memset(out, 0, sizeof *out);
+  if (!options->drop_tables && validate_references(desired, live, err) != MS_OK) return MS_ERROR;
+  order = dependency_order(arena, desired);
+  out->tables = ms_alloc(arena, (desired->n_tables ? desired->n_tables : 1) * sizeof *out->tables);
+
+  /* Schemas that must exist first. */
+  if (dialect->has_schemas && !options->drop_tables) {
+    change_list schemas = { NULL, 0, 0 };
+    for (i = 0; i < desired->n_tables; i++) {
+      const char *name = desired->tables[i].schema;
+      int known = 0;
+      if (name == NULL) continue;
+      for (k = 0; k < live->n_schemas && !known; k++) known = strcmp(live->schemas[k], name) == 0;
+      for (k = 0; k < schemas.count && !known; k++) known = strcmp(schemas.items[k].schema_name, name) == 0;
+      if (!known) {
+        ms_change *c = add_change(arena, &schemas, MS_CREATE_SCHEMA, NULL, NULL);
+        c->schema_name = name;
+        c->risk = MS_SAFE;
+      }
+    }
+    out->schema_changes = schemas.items;
+    out->n_schema_changes = schemas.count;
+  }
+
+  for (k = 0; k < desired->n_tables; k++) {
+    /* db:drop goes children first. */
+    size_t index = options->drop_tables ? order[desired->n_tables - 1 - k] : order[k];
+    const ms_table *table = &desired->tables[index];
+    const ms_table *live_table = ms_schema_find_table(live, table->schema, table->name);
+    ms_table_diff *td = &out->tables[out->n_tables];
+    change_list changes = { NULL, 0, 0 };
+    ms_change *c;
+
+    td->desired = table;
+    td->live = live_table;
+    if (options->drop_tables) {
+      if (live_table == NULL) continue;
+      c = add_change(arena, &changes, MS_DROP_TABLE, table, live_table);
+      c->risk = MS_DESTRUCTIVE;
+    } else if (live_table == NULL || options->force) {
+      if (live_table != NULL) {
+        td->force = 1;
+        c = add_change(arena, &changes, MS_DROP_TABLE, table, live_table);
+        c->risk = MS_DESTRUCTIVE;
+      }
+      c = add_change(arena, &changes, MS_CREATE_TABLE, table, NULL);
+      c->risk = MS_SAFE;
+    } else {
+      compare_table(arena, dialect, table, live_table, options, &changes);
+    }
+    if (changes.count == 0) continue;
+    td->changes = changes.items;
+    td->n_changes = changes.count;
+    td->target = build_target(arena, table, td->force ? NULL : live_table, changes.items, changes.count);
+    out->n_tables++;
+  }
+  return MS_OK;
+}
