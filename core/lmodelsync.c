@@ -379,11 +379,14 @@ static void push_result(lua_State *L, const ms_result *result) {
 static int connection_query(lua_State *L) {
   lconnection *c = open_connection(L);
   const char *sql = luaL_checkstring(L, 2);
-  ms_arena *arena = push_arena(L);
+  ms_arena *arena;
   size_t n_params;
-  ms_value *params = read_params(L, arena, 3, &n_params);
+  ms_value *params;
   ms_result result;
   ms_error err;
+  lua_settop(L, 3);                        /* the arena box goes above the arguments */
+  arena = push_arena(L);
+  params = read_params(L, arena, 3, &n_params);
   ms_error_init(&err, arena);
   if (ms_query(&c->conn, arena, sql, params, n_params, &result, &err) != MS_OK) return raise_error(L, &err);
   push_result(L, &result);
@@ -807,6 +810,7 @@ static int run_pipeline(lua_State *L, ms_sync_mode mode) {
   int box;
 
   luaL_checktype(L, 2, LUA_TTABLE);
+  lua_settop(L, 3);
   memset(&options, 0, sizeof options);
   if (!lua_isnoneornil(L, 3)) {
     luaL_checktype(L, 3, LUA_TTABLE);
@@ -930,11 +934,13 @@ static void push_live_table(lua_State *L, const ms_table *t) {
 /* conn:introspect(schemas) -> { tables = { ... } } */
 static int connection_introspect(lua_State *L) {
   lconnection *c = open_connection(L);
-  ms_arena *arena = push_arena(L);
+  ms_arena *arena;
   ms_schema live;
   ms_error err;
   size_t n = 0, i;
   const char **schemas = NULL;
+  lua_settop(L, 2);
+  arena = push_arena(L);
   if (lua_istable(L, 2)) {
     lua_Integer count = luaL_len(L, 2), k;
     schemas = ms_alloc(arena, (size_t)(count > 0 ? count : 1) * sizeof *schemas);
