@@ -519,6 +519,7 @@ int ms_diff_schemas(ms_arena *arena, const ms_dialect *dialect, const ms_schema 
                     ms_diff *out, ms_error *err) {
   size_t *order, i, k;
   memset(out, 0, sizeof *out);
+  out->live = live;
   if (!options->drop_tables && validate_references(desired, live, err) != MS_OK) return MS_ERROR;
   order = dependency_order(arena, desired);
   out->tables = ms_alloc(arena, (desired->n_tables ? desired->n_tables : 1) * sizeof *out->tables);

@@ -346,6 +346,10 @@ typedef struct ms_diff {
   ms_table_diff *tables;       /* in foreign-key dependency order (parents first;
                                   reversed for drop_tables) */
   size_t n_tables;
+  /* The live schema the diff was made against (set by ms_diff_schemas; NULL
+  ** allowed): emitters read what exists beyond the diffed tables from it,
+  ** e.g. postgres enum types left over or shared. */
+  const ms_schema *live;
 } ms_diff;
 
 /* desired vs live -> diff.  Fails only on an invalid desired schema
