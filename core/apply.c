@@ -72,7 +72,7 @@ static int run_step(ms_conn *conn, ms_arena *arena, const ms_step *step, ms_erro
     if (!step->checks[i].after && run_check(conn, arena, &step->checks[i], err) != MS_OK) return MS_ERROR;
   for (i = 0; i < step->n_sql; i++) {
     if (ms_exec(conn, arena, step->sql[i], err) == MS_OK) continue;
-    if (err->code != NULL && strcmp(err->code, MS_E_SQL) == 0) {
+    if (err->code != NULL && (strcmp(err->code, MS_E_SQL) == 0 || strcmp(err->code, MS_E_DATA) == 0)) {
       err->message = step->column
         ? ms_printf(err->arena, "%s of table \"%s\" (column \"%s\") failed: %s",
                     step->op, step->table ? step->table : "?", step->column, err->message)

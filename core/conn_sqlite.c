@@ -164,6 +164,9 @@ static int statement_error(ms_conn *conn, int rc, const char *sql, ms_error *err
   if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
     ms_error_set(err, MS_E_SQL, "the database file is locked by another connection (%s)",
                  sqlite3_errmsg(database));
+  else if (primary == SQLITE_CONSTRAINT)
+    /* Existing rows refuse the change (UNIQUE, NOT NULL, CHECK, FOREIGN KEY). */
+    ms_error_set(err, MS_E_DATA, "%s", sqlite3_errmsg(database));
   else
     ms_error_set(err, MS_E_SQL, "%s", sqlite3_errmsg(database));
   err->sql = ms_strdup(err->arena, sql);

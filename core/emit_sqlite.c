@@ -153,8 +153,14 @@ static const ms_column *single_primary_key(const ms_table *table) {
 
 /* The column's definition as CREATE TABLE and ADD COLUMN write it. */
 static void add_column_definition(ms_buf *sql, const ms_table *table, const ms_column *column) {
+  int rowid_key = column->primary_key > 0 && column->auto_increment && single_primary_key(table) == column;
   ms_buf_add_identifier(sql, column->name);
-  if (column->native_type != NULL && column->native_type[0] != '\0') {
+  if (rowid_key) {
+    /* SQLite allows AUTOINCREMENT on exactly "INTEGER PRIMARY KEY", which is
+    ** the 64-bit rowid: BIGINT and SMALLINT keys are declared INTEGER (the
+    ** canonical type of the whole integer family here, so nothing churns). */
+    ms_buf_add(sql, " INTEGER");
+  } else if (column->native_type != NULL && column->native_type[0] != '\0') {
     ms_buf_addc(sql, ' ');
     ms_buf_add(sql, column->native_type);
   }
@@ -630,6 +636,12 @@ static void emit_skipped(emitter *out, const ms_table_diff *td, const ms_change 
                                                 quoted(out->arena, change->live->name)));
   else if (change->kind != MS_ADD_FOREIGN_KEY && can_do_natively(td, change))
     add_native_statements(out, td, change, step);
+  else
+    /* Only a rebuild could make it: say so, as a statement-free comment. */
+    ms_step_add_sql(out->arena, step,
+                    ms_printf(out->arena, "-- needs a rebuild of table \"%s\": %s",
+                              change_table_name(change),
+                              change->reason ? change->reason : "not applied"));
 }
 
 /* The order of the native path: index drops first (a column they cover can

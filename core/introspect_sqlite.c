@@ -331,9 +331,12 @@ const char *ms_sqlite_canonical_type(ms_arena *arena, const char *native_type) {
   } else if (open != NULL) {
     return text;                       /* something we do not understand: keep it */
   }
-  if (is_one_of(base, integer_names)) return "INTEGER";
-  if (is_one_of(base, bigint_names)) return "BIGINT";
-  if (is_one_of(base, smallint_names)) return "SMALLINT";
+  /* Every SQLite integer is the same 64-bit INTEGER storage class, so the
+  ** whole family is one canonical type: INTEGER -> BIGINT is no change here
+  ** (nothing to convert), and an AUTOINCREMENT key (which SQLite requires to
+  ** be declared INTEGER) matches a BIGINT model. */
+  if (is_one_of(base, integer_names) || is_one_of(base, bigint_names) || is_one_of(base, smallint_names))
+    return "INTEGER";
   if (arguments == NULL) {
     if (is_one_of(base, timestamptz_names)) return "TIMESTAMPTZ";
     if (is_one_of(base, timestamp_names)) return "TIMESTAMP";

@@ -1,0 +1,596 @@
+-- modelsync.model: define() and the model objects it returns.
+--
+-- Everything that can be checked without other models or the database is
+-- checked here, at define() time: unknown options (with a suggestion), option
+-- types, types and their arguments, autoIncrement, primary keys, column
+-- clashes, indexes on unknown attributes, foreign-key actions.  References
+-- to other models are resolved by sync.lua when a sync or a plan starts.
+--
+-- A model object:
+--   Model.name, Model.tableName, Model.schema, Model.comment, Model.db
+--   Model.attributes          array of attribute records, in column order
+--   Model.rawAttributes       name -> attribute record
+--   Model.primaryKeyAttributes  names, in key order
+--   Model.options             the model options after defaults
+-- An attribute record: { name, field, type, allowNull, defaultValue, default
+-- (desired-schema shape), primaryKey, autoIncrement, unique, comment,
+-- references = { model =, table =, key =, schema = }, onDelete, onUpdate,
+-- renamedFrom = { ... }, timestamp = 'createdAt'|'updatedAt'|'deletedAt' }.
+
+local errors = require('modelsync.errors')
+local options = require('modelsync.options')
+local datatypes = require('modelsync.datatypes')
+local inflection = require('modelsync.inflection')
+local hooks = require('modelsync.hooks')
+
+local T = datatypes.DataTypes
+
+local model = {}
+
+-- Methods of every model; sync.lua and query.lua add theirs (see install()).
+local Model = {}
+model.methods = Model
+
+local model_metatable = {
+  __index = Model,
+  __name = 'modelsync.model',
+  __tostring = function(m)
+    return string.format('modelsync model %s (%s%s)', m.name, m.schema and (m.schema .. '.') or '', m.tableName)
+  end,
+}
+
+-- ------------------------------------------------------------------ options
+
+local MODEL_OPTIONS = {
+  tableName = 'non-empty string',
+  freezeTableName = 'boolean',
+  underscored = 'boolean',
+  timestamps = 'boolean',
+  createdAt = 'non-empty string|boolean',
+  updatedAt = 'non-empty string|boolean',
+  deletedAt = 'non-empty string|boolean',
+  paranoid = 'boolean',
+  schema = 'non-empty string',
+  comment = 'string',
+  indexes = 'table',
+  hooks = 'table',
+}
+model.OPTIONS = MODEL_OPTIONS
+
+local ATTRIBUTE_OPTIONS = {
+  type = true, allowNull = 'boolean', defaultValue = true, primaryKey = 'boolean',
+  autoIncrement = 'boolean', unique = 'boolean|non-empty string', field = 'non-empty string',
+  comment = 'string', references = true, onDelete = 'string', onUpdate = 'string',
+  renamedFrom = true, values = 'table',
+}
+model.ATTRIBUTE_OPTIONS = ATTRIBUTE_OPTIONS
+
+local INDEX_OPTIONS = {
+  name = 'non-empty string', unique = 'boolean', fields = 'table', where = 'string', using = 'non-empty string',
+}
+
+local REFERENCE_OPTIONS = {
+  model = true, table = 'non-empty string', key = 'non-empty string', schema = 'non-empty string',
+}
+
+local ACTIONS = { CASCADE = true, ['SET NULL'] = true, ['SET DEFAULT'] = true, RESTRICT = true, ['NO ACTION'] = true }
+
+-- Validates model options (define()'s third argument, or connect's `define`).
+function model.validateOptions(opts, where, fields)
+  options.validate(opts, MODEL_OPTIONS, where, nil, fields)
+  if opts and opts.hooks ~= nil then
+    local registry = hooks.registry()
+    hooks.fromOptions(registry, hooks.MODEL, 'model', opts.hooks)
+  end
+  return opts
+end
+
+local function definition_error(m, message, fields)
+  local f = { model = m.name, table = m.tableName }
+  if fields then for k, v in pairs(fields) do f[k] = v end end
+  errors.raise('E_DEFINITION', message, f)
+end
+
+-- ---------------------------------------------------------------- attributes
+
+-- The type of an attribute spec: a DataTypes value, or a known type name.
+local function resolve_type(m, name, t, values)
+  local where = string.format(" in attribute '%s'", name)
+  if t == nil then
+    errors.raise('E_TYPE', string.format("attribute '%s' of model '%s' has no type (e.g. type = T.STRING)", name, m.name),
+      { model = m.name, attribute = name })
+  end
+  if type(t) == 'string' then
+    local named = datatypes.fromName(t)
+    if not named then
+      local suggestion = errors.suggest(t, datatypes.keys)
+      errors.raise('E_TYPE', string.format("unknown type '%s'%s of model '%s'%s; use T.SQL('%s') for a native type",
+        t, where, m.name, suggestion and string.format(" (did you mean T.%s?)", suggestion) or '', t),
+        { model = m.name, attribute = name })
+    end
+    t = named
+  end
+  if not datatypes.is(t) then
+    if type(t) == 'table' and t.key == nil and next(t) == nil then
+      errors.raise('E_TYPE', string.format("unknown type (an empty table)%s of model '%s'", where, m.name),
+        { model = m.name, attribute = name })
+    end
+    errors.raise('E_TYPE', string.format("unknown type%s of model '%s': expected a DataTypes value (T.STRING, T.INTEGER, ..., T.SQL('native')), got %s",
+      where, m.name, datatypes.isNow(t) and 'T.NOW (a default, not a type)' or type(t)),
+      { model = m.name, attribute = name })
+  end
+  if values ~= nil then
+    if t.key ~= 'ENUM' then
+      errors.raise('E_OPTION', string.format("option 'values'%s of model '%s' is for T.ENUM only (the type is %s)",
+        where, m.name, tostring(t)), { model = m.name, attribute = name, option = 'values' })
+    end
+    t = T.ENUM(values)
+  end
+  if datatypes.needsValues(t) then
+    errors.raise('E_TYPE', string.format("attribute '%s' of model '%s': ENUM needs its values (T.ENUM('a', 'b'))",
+      name, m.name), { model = m.name, attribute = name })
+  end
+  return t
+end
+
+-- The desired-schema default for a defaultValue.
+local function resolve_default(m, name, value)
+  if value == nil or datatypes.isNull(value) then return nil end
+  if datatypes.isNow(value) then return { kind = 'now' } end
+  if datatypes.isLiteral(value) then return { kind = 'literal', sql = value.sql } end
+  local t = type(value)
+  if t == 'string' or t == 'boolean' or (t == 'number' and value == value and value ~= math.huge and value ~= -math.huge) then
+    return { kind = 'value', value = value }
+  end
+  options.bad('defaultValue', "a string, number, boolean, T.NOW or modelsync.literal('sql')", value,
+    string.format(" in attribute '%s'", name), { model = m.name, attribute = name })
+end
+
+-- Normalises references = 'Model' | Model | { model|table, key, schema }.
+local function resolve_references(m, name, ref)
+  local where = string.format(" in attribute '%s'", name)
+  local fields = { model = m.name, attribute = name }
+  if type(ref) == 'string' then
+    return { model = ref }
+  elseif getmetatable(ref) == model_metatable then
+    return { model = ref }
+  elseif type(ref) ~= 'table' then
+    options.bad('references', "a model name, a model or a table { model|table =, key = }", ref, where, fields)
+  end
+  options.known(ref, REFERENCE_OPTIONS, where, 'references.', fields)
+  for key, kinds in pairs(REFERENCE_OPTIONS) do
+    if kinds ~= true then options.expect(ref[key], kinds, 'references.' .. key, where, fields) end
+  end
+  local target = ref.model
+  if target ~= nil and type(target) ~= 'string' and getmetatable(target) ~= model_metatable then
+    options.bad('references.model', 'a model name or a model', target, where, fields)
+  end
+  if target == '' then options.bad('references.model', 'a non-empty model name', target, where, fields) end
+  if (target == nil) == (ref.table == nil) then
+    errors.raise('E_DEFINITION', string.format("references%s of model '%s' needs exactly one of 'model' and 'table'",
+      where, m.name), fields)
+  end
+  return { model = target, table = ref.table, key = ref.key, schema = ref.schema }
+end
+
+local function resolve_action(m, name, key, value)
+  if value == nil then return nil end
+  local upper = value:upper():gsub('^%s+', ''):gsub('%s+$', ''):gsub('%s+', ' '):gsub('_', ' ')
+  if not ACTIONS[upper] then
+    errors.raise('E_OPTION', string.format("bad option '%s' in attribute '%s': expected one of CASCADE, SET NULL, SET DEFAULT, RESTRICT, NO ACTION, got '%s'",
+      key, name, value), { model = m.name, attribute = name, option = key })
+  end
+  return upper
+end
+
+local function resolve_renamed(m, name, value)
+  if value == nil then return nil end
+  local where = string.format(" in attribute '%s'", name)
+  if type(value) == 'string' then
+    if value == '' then options.bad('renamedFrom', 'a former column name', value, where, { model = m.name }) end
+    return { value }
+  end
+  if type(value) ~= 'table' then
+    options.bad('renamedFrom', 'a string or a list of strings', value, where, { model = m.name, attribute = name })
+  end
+  local list = {}
+  for i, v in ipairs(value) do
+    if type(v) ~= 'string' or v == '' then
+      options.bad('renamedFrom[' .. i .. ']', 'a former column name', v, where, { model = m.name, attribute = name })
+    end
+    list[i] = v
+  end
+  return list
+end
+
+-- One attribute spec (a DataTypes value, a type name or an options table) -> record.
+local function read_attribute(m, name, spec)
+  if type(name) ~= 'string' or name == '' then
+    definition_error(m, string.format("model '%s': attribute names must be non-empty strings, got %s", m.name,
+      type(name) == 'string' and "''" or type(name)))
+  end
+  if datatypes.is(spec) or type(spec) == 'string' then
+    spec = { type = spec }
+  elseif type(spec) ~= 'table' then
+    errors.raise('E_DEFINITION', string.format("attribute '%s' of model '%s' must be a DataTypes value or a table of options, got %s",
+      name, m.name, type(spec)), { model = m.name, attribute = name })
+  end
+  local where = string.format(" in attribute '%s'", name)
+  local fields = { model = m.name, attribute = name }
+  options.known(spec, ATTRIBUTE_OPTIONS, where, nil, fields)
+  for key, kinds in pairs(ATTRIBUTE_OPTIONS) do
+    if kinds ~= true then options.expect(spec[key], kinds, key, where, fields) end
+  end
+  local a = {
+    name = name,
+    type = resolve_type(m, name, spec.type, spec.values),
+    allowNull = spec.allowNull,
+    defaultValue = spec.defaultValue,
+    default = resolve_default(m, name, spec.defaultValue),
+    primaryKey = spec.primaryKey == true,
+    autoIncrement = spec.autoIncrement == true,
+    unique = spec.unique,
+    field = spec.field,
+    comment = spec.comment,
+    references = spec.references ~= nil and resolve_references(m, name, spec.references) or nil,
+    onDelete = resolve_action(m, name, 'onDelete', spec.onDelete),
+    onUpdate = resolve_action(m, name, 'onUpdate', spec.onUpdate),
+    renamedFrom = resolve_renamed(m, name, spec.renamedFrom),
+  }
+  if (a.onDelete or a.onUpdate) and not a.references then
+    errors.raise('E_DEFINITION', string.format("attribute '%s' of model '%s' has %s but no references", name, m.name,
+      a.onDelete and 'onDelete' or 'onUpdate'), fields)
+  end
+  if a.primaryKey and a.allowNull == true then
+    errors.raise('E_DEFINITION', string.format("attribute '%s' of model '%s' is a primary key: it cannot allow NULL",
+      name, m.name), fields)
+  end
+  if a.type.key == 'ENUM' and a.default and a.default.kind == 'value' then
+    local ok = false
+    for _, v in ipairs(a.type.values) do if v == a.defaultValue then ok = true end end
+    if not ok then
+      errors.raise('E_DEFINITION', string.format("attribute '%s' of model '%s': default '%s' is not one of the ENUM values",
+        name, m.name, tostring(a.defaultValue)), fields)
+    end
+  end
+  return a
+end
+
+-- The attribute list from a map or an array of { name, spec } pairs; also
+-- tells whether the order was given.
+local function read_attributes(m, attributes)
+  if attributes == nil then return {}, false end
+  if type(attributes) ~= 'table' then
+    errors.raise('E_DEFINITION', string.format("define('%s'): attributes must be a table, got %s", m.name,
+      type(attributes)), { model = m.name })
+  end
+  local list = {}
+  if attributes[1] ~= nil then
+    local count = 0
+    for k in pairs(attributes) do
+      count = count + 1
+      if math.type(k) ~= 'integer' then
+        errors.raise('E_DEFINITION', string.format("define('%s'): attributes mix an array of { name, spec } pairs with the key '%s'",
+          m.name, tostring(k)), { model = m.name })
+      end
+    end
+    if count ~= #attributes then
+      errors.raise('E_DEFINITION', string.format("define('%s'): the array of attributes has holes", m.name), { model = m.name })
+    end
+    local seen = {}
+    for i, pair in ipairs(attributes) do
+      if type(pair) ~= 'table' or type(pair[1]) ~= 'string' or pair[2] == nil or pair[3] ~= nil then
+        errors.raise('E_DEFINITION', string.format("define('%s'): attribute %d must be a { name, spec } pair", m.name, i),
+          { model = m.name })
+      end
+      if seen[pair[1]] then
+        errors.raise('E_DEFINITION', string.format("define('%s'): attribute '%s' is given twice", m.name, pair[1]),
+          { model = m.name, attribute = pair[1] })
+      end
+      seen[pair[1]] = true
+      list[#list + 1] = read_attribute(m, pair[1], pair[2])
+    end
+    return list, true
+  end
+  local names = {}
+  for k in pairs(attributes) do
+    if type(k) ~= 'string' then
+      errors.raise('E_DEFINITION', string.format("define('%s'): attribute names must be strings, got %s", m.name, type(k)),
+        { model = m.name })
+    end
+    names[#names + 1] = k
+  end
+  table.sort(names)
+  for _, name in ipairs(names) do list[#list + 1] = read_attribute(m, name, attributes[name]) end
+  return list, false
+end
+
+-- ------------------------------------------------------------------ indexes
+
+local function resolve_field(m, name)
+  local a = m.rawAttributes[name]
+  if a then return a.field end
+  for _, attr in ipairs(m.attributes) do
+    if attr.field == name then return attr.field end
+  end
+  return nil
+end
+
+local function attribute_names(m)
+  local names = {}
+  for _, a in ipairs(m.attributes) do names[#names + 1] = a.name end
+  return names
+end
+
+local function read_index(m, i, spec)
+  local where = string.format(" in index %d of model '%s'", i, m.name)
+  local fields = { model = m.name }
+  if type(spec) ~= 'table' then
+    errors.raise('E_OPTION', string.format("bad option 'indexes[%d]' in model '%s': expected table, got %s", i, m.name,
+      type(spec)), fields)
+  end
+  options.validate(spec, INDEX_OPTIONS, where, nil, fields)
+  if spec.fields == nil or #spec.fields == 0 then
+    errors.raise('E_DEFINITION', string.format("index %d of model '%s' needs 'fields' (a list of attribute names)", i, m.name),
+      fields)
+  end
+  local parts = {}
+  for j, f in ipairs(spec.fields) do
+    local name, order
+    if type(f) == 'string' then
+      name = f
+    elseif type(f) == 'table' then
+      options.known(f, { name = true, attribute = true, order = true }, where, 'fields[' .. j .. '].', fields)
+      name = f.name or f.attribute
+      order = f.order
+      if type(name) ~= 'string' then options.bad('fields[' .. j .. '].name', 'string', name, where, fields) end
+      if order ~= nil then
+        if type(order) ~= 'string' or (order:upper() ~= 'ASC' and order:upper() ~= 'DESC') then
+          options.bad('fields[' .. j .. '].order', "'ASC' or 'DESC'", order, where, fields)
+        end
+        order = order:upper()
+      end
+    else
+      options.bad('fields[' .. j .. ']', 'an attribute name or { name =, order = }', f, where, fields)
+    end
+    local field = resolve_field(m, name)
+    if not field then
+      errors.raise('E_DEFINITION', string.format("index %d of model '%s' names '%s', which is not an attribute%s",
+        i, m.name, name, errors.did_you_mean(name, attribute_names(m))), { model = m.name, attribute = name })
+    end
+    parts[j] = { name = field, order = order }
+  end
+  return {
+    name = spec.name, unique = spec.unique == true, constraint = false, fields = parts,
+    where = spec.where, using = spec.using and spec.using:upper() or nil,
+  }
+end
+
+-- ------------------------------------------------------------------- define
+
+-- The name of a timestamp attribute: nil when disabled.
+local function timestamp_name(value, default)
+  if value == false then return nil end
+  if value == nil or value == true then return default end
+  return value
+end
+
+-- db:define(name, attributes, options) -> model.  db is the connection
+-- object of init.lua (db.options.define holds defaults for every model).
+function model.define(db, name, attributes, opts)
+  if type(name) ~= 'string' or name == '' then
+    errors.raise('E_DEFINITION', string.format('define(): the model name must be a non-empty string, got %s',
+      type(name) == 'string' and "''" or type(name)))
+  end
+  local where = string.format(" in model '%s'", name)
+  model.validateOptions(opts, where, { model = name })
+  -- Connection-level defaults (validated at connect time), the model's own options win.
+  local defaults = db and db.options and db.options.define or {}
+  local o = {}
+  for k, v in pairs(defaults) do if k ~= 'hooks' then o[k] = v end end
+  for k, v in pairs(opts or {}) do if k ~= 'hooks' then o[k] = v end end
+
+  local m = setmetatable({
+    name = name,
+    db = db,
+    options = o,
+    schema = o.schema,
+    comment = o.comment,
+    attributes = {},
+    rawAttributes = {},
+    primaryKeyAttributes = {},
+    _hooks = hooks.registry(),
+    _indexes = {},
+    _fields = {},
+    _timestamps = {},
+  }, model_metatable)
+  if o.tableName then
+    m.tableName = o.tableName
+  elseif o.freezeTableName then
+    m.tableName = name
+  else
+    m.tableName = inflection.tableName(name, o.underscored)
+  end
+
+  local list, ordered = read_attributes(m, attributes)
+
+  -- Timestamps: user attributes of the same name are merged into them.
+  local stamps = {}
+  if o.timestamps ~= false then
+    stamps[#stamps + 1] = { kind = 'createdAt', name = timestamp_name(o.createdAt, 'createdAt'), allowNull = false }
+    stamps[#stamps + 1] = { kind = 'updatedAt', name = timestamp_name(o.updatedAt, 'updatedAt'), allowNull = false }
+  end
+  if o.paranoid then
+    stamps[#stamps + 1] = { kind = 'deletedAt', name = timestamp_name(o.deletedAt, 'deletedAt'), allowNull = true }
+  end
+  local by_name = {}
+  for _, a in ipairs(list) do by_name[a.name] = a end
+  local stamp_records = {}
+  for _, s in ipairs(stamps) do
+    if s.name then
+      local a = by_name[s.name]
+      if a then
+        a.timestamp = s.kind
+        if a.allowNull == nil then a.allowNull = s.allowNull end
+      else
+        a = { name = s.name, type = T.DATE, allowNull = s.allowNull, timestamp = s.kind, primaryKey = false,
+              autoIncrement = false }
+      end
+      stamp_records[#stamp_records + 1] = a
+      m._timestamps[s.kind] = s.name
+    end
+  end
+
+  -- Column order: the array's order, else primary keys then the rest by name;
+  -- timestamps last (in the array form, where the user put them).
+  local keys, rest = {}, {}
+  local is_stamp = {}
+  for _, a in ipairs(stamp_records) do is_stamp[a] = true end
+  for _, a in ipairs(list) do
+    if ordered then
+      if not is_stamp[a] then rest[#rest + 1] = a end
+    elseif not is_stamp[a] then
+      if a.primaryKey then keys[#keys + 1] = a else rest[#rest + 1] = a end
+    end
+  end
+  local columns = {}
+  local has_key = false
+  for _, a in ipairs(list) do if a.primaryKey then has_key = true end end
+  if not has_key then
+    if by_name.id then
+      definition_error(m, string.format("model '%s' has an attribute 'id' that is not marked primaryKey = true, and no other primary key",
+        name), { attribute = 'id' })
+    end
+    columns[1] = { name = 'id', type = T.INTEGER, allowNull = false, primaryKey = true, autoIncrement = true,
+                   field = 'id' }
+  end
+  for _, a in ipairs(keys) do columns[#columns + 1] = a end
+  for _, a in ipairs(rest) do columns[#columns + 1] = a end
+  if ordered then
+    -- user-declared timestamps stay where they were given
+    local final = {}
+    if not has_key then final[1] = columns[1] end
+    for _, a in ipairs(list) do final[#final + 1] = a end
+    for _, a in ipairs(stamp_records) do
+      if not by_name[a.name] then final[#final + 1] = a end
+    end
+    columns = final
+  else
+    for _, a in ipairs(stamp_records) do columns[#columns + 1] = a end
+  end
+
+  -- Fields, primary keys, clashes, autoIncrement.
+  local autoincrement
+  for _, a in ipairs(columns) do
+    if a.field == nil then
+      a.field = o.underscored and inflection.underscore(a.name) or a.name
+    end
+    if a.allowNull == nil then a.allowNull = not a.primaryKey end
+    if a.primaryKey then a.allowNull = false end
+    local other = m._fields[a.field]
+    if other then
+      definition_error(m, string.format("model '%s': attributes '%s' and '%s' both use column '%s'", name, other.name,
+        a.name, a.field), { attribute = a.name, column = a.field })
+    end
+    m._fields[a.field] = a
+    m.attributes[#m.attributes + 1] = a
+    m.rawAttributes[a.name] = a
+    if a.primaryKey then m.primaryKeyAttributes[#m.primaryKeyAttributes + 1] = a.name end
+    if a.autoIncrement then
+      if datatypes.family(a.type) ~= 'integer' then
+        definition_error(m, string.format("attribute '%s' of model '%s' is autoIncrement but its type is %s (use T.INTEGER, T.BIGINT or T.SMALLINT)",
+          a.name, name, tostring(a.type)), { attribute = a.name })
+      end
+      if not a.primaryKey then
+        definition_error(m, string.format("attribute '%s' of model '%s' is autoIncrement but not the primary key", a.name,
+          name), { attribute = a.name })
+      end
+      if autoincrement then
+        definition_error(m, string.format("model '%s' has two autoIncrement attributes ('%s' and '%s')", name,
+          autoincrement.name, a.name), { attribute = a.name })
+      end
+      if a.default then
+        definition_error(m, string.format("attribute '%s' of model '%s' is autoIncrement and has a defaultValue", a.name,
+          name), { attribute = a.name })
+      end
+      autoincrement = a
+    end
+    if a.renamedFrom then
+      for _, old in ipairs(a.renamedFrom) do
+        if old == a.field then
+          definition_error(m, string.format("attribute '%s' of model '%s' is renamedFrom its own column '%s'", a.name,
+            name, old), { attribute = a.name })
+        end
+      end
+    end
+  end
+  if autoincrement and #m.primaryKeyAttributes > 1 then
+    definition_error(m, string.format("model '%s': autoIncrement attribute '%s' needs a single-column primary key",
+      name, autoincrement.name), { attribute = autoincrement.name })
+  end
+  m.primaryKeyAttribute = m.primaryKeyAttributes[1]
+
+  -- Uniques: true -> its own constraint; a shared name -> one composite constraint.
+  local groups = {}
+  for _, a in ipairs(m.attributes) do
+    if a.unique == true then
+      m._indexes[#m._indexes + 1] = { unique = true, constraint = true, fields = { { name = a.field } } }
+    elseif type(a.unique) == 'string' then
+      local g = groups[a.unique]
+      if not g then
+        g = { name = a.unique, unique = true, constraint = true, fields = {} }
+        groups[a.unique] = g
+        m._indexes[#m._indexes + 1] = g
+      end
+      g.fields[#g.fields + 1] = { name = a.field }
+    end
+  end
+
+  if o.indexes ~= nil then
+    for i, spec in ipairs(o.indexes) do m._indexes[#m._indexes + 1] = read_index(m, i, spec) end
+    for k in pairs(o.indexes) do
+      if math.type(k) ~= 'integer' then
+        errors.raise('E_OPTION', string.format("bad option 'indexes' in model '%s': expected a list of index tables (unexpected key '%s')",
+          name, tostring(k)), { model = name, option = 'indexes' })
+      end
+    end
+  end
+
+  -- Hooks: the connection's define defaults, then the model's own.
+  hooks.fromOptions(m._hooks, hooks.MODEL, string.format("model '%s'", name), defaults.hooks)
+  hooks.fromOptions(m._hooks, hooks.MODEL, string.format("model '%s'", name), opts and opts.hooks)
+
+  return m
+end
+
+-- ---------------------------------------------------------------- methods
+
+-- Raises E_CLOSED when the model's connection is closed.
+function model.check(m)
+  if m.db then m.db:_check() end
+end
+
+function Model:getTableName()
+  return self.tableName, self.schema
+end
+
+function Model:getAttributes()
+  return self.rawAttributes
+end
+
+-- The attribute record for an attribute name (or, failing that, a column name).
+function Model:_attribute(name)
+  return self.rawAttributes[name] or self._fields[name]
+end
+
+hooks.install(Model, hooks.MODEL,
+  function(m) return m._hooks end,
+  function(m) return string.format("model '%s'", m.name) end)
+
+model.metatable = model_metatable
+
+function model.isModel(v)
+  return getmetatable(v) == model_metatable
+end
+
+return model

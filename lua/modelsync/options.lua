@@ -1,0 +1,113 @@
+-- modelsync.options: validation of the options tables every entry point takes.
+--
+-- Messages name the bad key (with its path, `alter.drop`) and what was expected:
+--   unknown option 'allownull' in attribute 'email' (did you mean 'allowNull'?)
+--   bad option 'alter.drop' in sync(): expected boolean, got string
+-- Both raise E_OPTION.
+
+local errors = require('modelsync.errors')
+
+local options = {}
+
+local checks = {
+  boolean = function(v) return type(v) == 'boolean' end,
+  string = function(v) return type(v) == 'string' end,
+  ['non-empty string'] = function(v) return type(v) == 'string' and v ~= '' end,
+  number = function(v) return type(v) == 'number' end,
+  integer = function(v) return math.type(v) == 'integer' or (type(v) == 'number' and v == math.floor(v) and v == v and v ~= math.huge and v ~= -math.huge) end,
+  ['function'] = function(v) return type(v) == 'function' end,
+  table = function(v) return type(v) == 'table' end,
+  ['false'] = function(v) return v == false end,
+  ['true'] = function(v) return v == true end,
+}
+
+-- Describes a value's type for "got ..." (a string's contents are not shown:
+-- it may be a password).
+function options.typename(v)
+  local t = type(v)
+  if t == 'number' and math.type(v) == 'float' and v ~= math.floor(v) then return 'number (not an integer)' end
+  return t
+end
+
+-- Raises E_OPTION for a bad value at path.
+function options.bad(path, expected, value, where, fields)
+  local f = { option = path }
+  if fields then for k, v in pairs(fields) do f[k] = v end end
+  errors.raise('E_OPTION', string.format("bad option '%s'%s: expected %s, got %s",
+    path, where or '', expected, options.typename(value)), f)
+end
+
+-- Checks value against kinds ('boolean', 'string|false', ...); nil is
+-- accepted unless required.  Returns value.
+function options.expect(value, kinds, path, where, fields, required)
+  if value == nil then
+    if required then
+      local f = { option = path }
+      if fields then for k, v in pairs(fields) do f[k] = v end end
+      errors.raise('E_OPTION', string.format("missing option '%s'%s: expected %s",
+        path, where or '', (kinds:gsub('|', ' or '))), f)
+    end
+    return nil
+  end
+  for kind in kinds:gmatch('[^|]+') do
+    local check = checks[kind]
+    assert(check, 'unknown kind ' .. kind)
+    if check(value) then return value end
+  end
+  options.bad(path, (kinds:gsub('|', ' or ')), value, where, fields)
+end
+
+-- Raises E_OPTION for the first key of t that is not in allowed (a set).
+-- prefix is prepended to key names in the message ('alter.').
+function options.known(t, allowed, where, prefix, fields)
+  local keys = {}
+  for k in pairs(t) do keys[#keys + 1] = k end
+  table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
+  for _, k in ipairs(keys) do
+    if type(k) ~= 'string' then
+      local f = { option = k }
+      if fields then for fk, fv in pairs(fields) do f[fk] = fv end end
+      errors.raise('E_OPTION', string.format("unexpected key %s%s: option names are strings",
+        tostring(k), where or ''), f)
+    end
+    if not allowed[k] then
+      local f = { option = (prefix or '') .. k }
+      if fields then for fk, fv in pairs(fields) do f[fk] = fv end end
+      local suggestion = errors.suggest(k, allowed)
+      errors.raise('E_OPTION', string.format("unknown option '%s%s'%s%s", prefix or '', k, where or '',
+        suggestion and string.format(" (did you mean '%s%s'?)", prefix or '', suggestion) or ''), f)
+    end
+  end
+end
+
+-- Validates an options table against spec ({ key = 'kinds' }), unknown keys
+-- included.  Returns t, or an empty table for nil.
+function options.validate(t, spec, where, prefix, fields)
+  if t == nil then return {} end
+  if type(t) ~= 'table' then
+    errors.raise('E_OPTION', string.format("bad options%s: expected a table, got %s", where or '', type(t)), fields)
+  end
+  options.known(t, spec, where, prefix, fields)
+  for key, kinds in pairs(spec) do
+    if type(kinds) == 'string' then
+      options.expect(t[key], kinds, (prefix or '') .. key, where, fields)
+    end
+  end
+  return t
+end
+
+-- A shallow copy.
+function options.copy(t)
+  local c = {}
+  if t then for k, v in pairs(t) do c[k] = v end end
+  return c
+end
+
+-- A set from a list of names.
+function options.set(list)
+  local s = {}
+  for _, v in ipairs(list) do s[v] = true end
+  return s
+end
+
+return options
