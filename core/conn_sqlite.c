@@ -361,5 +361,6 @@ const ms_dialect ms_dialect_sqlite = {
   ms_sqlite_canonical_default,
   ms_sqlite_index_name,
   ms_sqlite_foreign_key_name,
-  ms_sqlite_emit
+  ms_sqlite_emit,
+  0                      /* max_identifier_length: no limit */
 };

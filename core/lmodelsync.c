@@ -571,11 +571,21 @@ static void read_default(reader *r, ms_column *column) {
   column->default_canonical = r->dialect->canonical_default(r->arena, column->default_sql);
 }
 
+/* Refuses a name the database would truncate or cannot hold. */
+static void check_identifier(reader *r, const char *name, const char *what) {
+  size_t limit = r->dialect->max_identifier_length;
+  if (name[0] == '\0') definition_error(r, "the %s name is empty", what);
+  if (limit > 0 && strlen(name) > limit)
+    definition_error(r, "%s name '%s' is %lu bytes long: %s keeps at most %lu (names are never truncated)",
+                     what, name, (unsigned long)strlen(name), r->dialect->name, (unsigned long)limit);
+}
+
 /* Reads one column (table on top). */
 static void read_column(reader *r, ms_table *table, ms_column *column) {
   int type;
   column->name = get_string(r, "name", 1);
   r->column = column->name;
+  check_identifier(r, column->name, "column");
   if (!push_table_field(r, "type")) definition_error(r, "'type' is required");
   read_type(r, table, column);
   lua_pop(r->L, 1);
@@ -677,7 +687,9 @@ static void read_table(reader *r, ms_table *table) {
   table->name = get_string(r, "name", 1);
   r->table = table->name;
   r->column = NULL;
+  check_identifier(r, table->name, "table");
   table->schema = get_string(r, "schema", 0);
+  if (table->schema != NULL) check_identifier(r, table->schema, "schema");
   if (table->schema == NULL && r->dialect->has_schemas) table->schema = r->default_schema;
   table->comment = get_string(r, "comment", 0);
 
@@ -712,6 +724,7 @@ static void read_table(reader *r, ms_table *table) {
         if (ms_table_find_column(table, index->parts[p].column) == NULL)
           definition_error(r, "an index names column '%s', which the table does not have", index->parts[p].column);
       if (index->name == NULL) index->name = r->dialect->index_name(r->arena, table, index);
+      else check_identifier(r, index->name, "index");
       lua_pop(r->L, 1);
     }
     lua_pop(r->L, 1);
@@ -730,6 +743,7 @@ static void read_table(reader *r, ms_table *table) {
           definition_error(r, "a foreign key names column '%s', which the table does not have", fk->columns[p]);
       if (fk->ref_schema == NULL && r->dialect->has_schemas) fk->ref_schema = table->schema;
       if (fk->name == NULL) fk->name = r->dialect->foreign_key_name(r->arena, table, fk);
+      else check_identifier(r, fk->name, "foreign key");
       lua_pop(r->L, 1);
     }
     lua_pop(r->L, 1);

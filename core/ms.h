@@ -468,6 +468,10 @@ struct ms_dialect {
 
   /* diff -> plan: every change becomes SQL (skipped ones too, marked skipped). */
   int (*emit)(ms_arena *arena, const ms_diff *diff, ms_plan *out, ms_error *err);
+
+  /* The longest identifier, in bytes, the database keeps whole (0: no limit).
+  ** Longer names are refused before any SQL: never silently truncated. */
+  size_t max_identifier_length;
 };
 
 extern const ms_dialect ms_dialect_sqlite;
