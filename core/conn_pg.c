@@ -7,9 +7,15 @@
 ** Only the session settings made while opening (before any logger can be
 ** installed) are sent directly.
 **
+** Session: standard_conforming_strings on (literal quoting relies on it),
+** TimeZone UTC (as Sequelize; timestamp defaults are written in the form the
+** server prints in UTC), search_path "<schema>", public (+ citext's schema
+** when it lives elsewhere).
+**
 ** Values: parameters are sent in text format with no declared type (as
 ** node-postgres does: the server infers each one from its context), except
-** BLOBs, sent in binary format as bytea.  Results are read in text format and
+** BLOBs, and strings that cannot be text (a NUL byte or invalid UTF-8: a Lua
+** string of binary data), sent in binary format as bytea.  Results are read in text format and
 ** typed by their column's type OID: int2/int4/int8/oid -> integer,
 ** float4/float8 -> float, bool -> boolean, bytea -> blob (unescaped), and
 ** everything else, numeric included (it does not fit a double), -> text.
@@ -200,7 +206,16 @@ static int use_schema(PGconn *pg, ms_arena *arena, const char *schema, ms_error 
     ** privilege on the database. */
     ms_buf_add(&sql, "CREATE SCHEMA IF NOT EXISTS ");
     ms_buf_add_identifier(&sql, schema);
-    if (open_statement(pg, arena, sql.data, NULL, NULL, err) != MS_OK) return MS_ERROR;
+    if (open_statement(pg, arena, sql.data, NULL, NULL, err) != MS_OK) {
+      /* Another connection may have created it meanwhile (IF NOT EXISTS
+      ** does not cover that race): then it is there, as wanted. */
+      ms_error again;
+      ms_error_init(&again, arena);
+      if (open_statement(pg, arena, "SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1",
+                         schema, &rows, &again) != MS_OK || rows == 0)
+        return MS_ERROR;
+      ms_error_init(err, err->arena);
+    }
     ms_buf_init(&sql, arena);
   }
   ms_buf_add(&sql, "SET search_path TO ");
@@ -576,5 +591,6 @@ const ms_dialect ms_dialect_postgres = {
   ms_pg_canonical_default,
   ms_pg_index_name,
   ms_pg_foreign_key_name,
-  ms_pg_emit
+  ms_pg_emit,
+  63                      /* max_identifier_length: NAMEDATALEN - 1 */
 };

@@ -56,6 +56,8 @@ static unsigned long name_hash(const char *s) {
   return hash;
 }
 
+/* A name PostgreSQL keeps whole: itself up to 63 bytes, else shortened with
+** a hash suffix (see the head of this file and pg_dialect.h). */
 const char *ms_pg_fit_name(ms_arena *arena, const char *name) {
   size_t keep = MS_PG_MAX_IDENTIFIER - 9;
   if (strlen(name) <= MS_PG_MAX_IDENTIFIER) return name;
@@ -63,6 +65,7 @@ const char *ms_pg_fit_name(ms_arena *arena, const char *name) {
   return ms_printf(arena, "%.*s_%08lx", (int)keep, name, name_hash(name));
 }
 
+/* The enum type of a column: enum_<table>_<column> (Sequelize's), fitted. */
 const char *ms_pg_enum_type_name(ms_arena *arena, const char *table, const char *column) {
   return ms_pg_fit_name(arena, ms_printf(arena, "enum_%s_%s", table, column));
 }

@@ -173,6 +173,28 @@ dialects.describe('DataTypes', function(ctx)
     assert.are.equal(ctx.name == 'sqlite' and 'decimal' or 'numeric', cols.plain.type)
   end)
 
+  if ctx.name == 'postgres' then
+    it('CITEXT works when the citext extension already lives in a schema off the search_path', function()
+      -- as on servers where a DBA keeps extensions in their own schema (and as
+      -- happened on the shared dev server): CREATE EXTENSION IF NOT EXISTS is
+      -- then a no-op and the bare type name "citext" does not resolve
+      local admin = ctx.admin()
+      local installed = admin:query("SELECT 1 AS one FROM pg_extension WHERE extname = 'citext'")
+      if #installed > 0 then
+        -- shown as pending, never passed: the situation cannot be set up here
+        pending('postgres: citext is already installed on this server; this spec needs it absent')
+      end
+      local elsewhere = ctx.extra_schema()
+      admin:query('CREATE SCHEMA ' .. ctx.q(elsewhere))
+      admin:query('CREATE EXTENSION citext SCHEMA ' .. ctx.q(elsewhere))
+      local M = db:define('CX', { tag = T.CITEXT }, { freezeTableName = true, timestamps = false })
+      M:sync()
+      M:create{ tag = 'Lua' }
+      assert.are.equal(1, M:count{ where = { tag = 'LUA' } })
+      assert.are.same({}, db:plan{ alter = true }.steps)
+    end)
+  end
+
   if ctx.name == 'sqlite' then it('CITEXT on SQLite is TEXT COLLATE NOCASE', function()
     local M = db:define('CI', { tag = T.CITEXT }, { freezeTableName = true, timestamps = false })
     M:sync{ force = true }

@@ -479,6 +479,31 @@ dialects.describe('db:define', function(ctx)
   end)
 
   describe('quoting', function()
+    it('reserved words and odd characters work as table, column and index names', function()
+      local M = db:define('Select', {
+        ['order'] = { type = T.INTEGER, unique = true }, ['from'] = T.STRING, ['group by'] = T.STRING,
+        ['a.b'] = { type = T.STRING, defaultValue = 'd' },
+      }, { tableName = 'my.table', timestamps = false,
+           indexes = { { fields = { 'from', { name = 'group by', order = 'DESC' } } } } })
+      M:sync()
+      assert.are.same({ 'my.table' }, ctx.tables(db))
+      M:bulkCreate{ { ['order'] = 2, ['from'] = 'x' }, { ['order'] = 1, ['from'] = 'y', ['group by'] = 'g' } }
+      local rows = M:findAll{ where = { ['from'] = { 'x', 'y' } }, order = { { 'order', 'ASC' } } }
+      assert.are.equal(2, #rows)
+      assert.are.equal('y', rows[1]['from'])
+      assert.are.equal('d', rows[1]['a.b'])
+      assert.are.equal(1, M:destroy{ where = { ['order'] = 2 } })
+      assert.are.same({}, db:plan{ alter = true }.steps)
+      db:define('Select', {
+        ['order'] = { type = T.INTEGER, unique = true, allowNull = false }, ['from'] = T.STRING,
+        ['group by'] = T.STRING, ['a.b'] = { type = T.STRING, defaultValue = 'e' }, ['new col'] = T.TEXT,
+      }, { tableName = 'my.table', timestamps = false,
+           indexes = { { fields = { 'from', { name = 'group by', order = 'DESC' } } } } })
+      db:sync{ alter = true }
+      assert.are.same({}, db:plan{ alter = true }.steps)
+      assert.are.equal(1, ctx.count_rows(db, 'my.table'))
+    end)
+
     it('table, column and comment names with quotes cannot inject SQL', function()
       local M = db:define('Q', {
         ['we"ird col'] = { type = T.STRING, comment = "x'); DROP TABLE \"Q\"; --",

@@ -90,6 +90,25 @@ dialects.describe('SQLite table rebuild', function(ctx)
     assert.are.same({ 'note' }, ctx.indexes(db, 'Parents').parents_note_extra.columns)
   end)
 
+  it('keeps triggers of other tables that write to the rebuilt table', function()
+    family()
+    db:query([[CREATE TRIGGER "kids_touch_parent" AFTER INSERT ON "Kids"
+               BEGIN UPDATE "Parents" SET note = 'touched' WHERE id = NEW."parentId"; END]])
+    rebuild_parent()
+    db:query('INSERT INTO "Kids" ("parentId", label) VALUES (2, $1)', { 'k4' })
+    assert.are.equal('touched', db:query('SELECT note FROM "Parents" WHERE id = 2')[1].note)
+  end)
+
+  it('keeps a generated column the model does not declare', function()
+    db:query([[CREATE TABLE "Parents" (id INTEGER PRIMARY KEY AUTOINCREMENT, name VARCHAR(20), note VARCHAR(255),
+               shout TEXT GENERATED ALWAYS AS (upper(name)) VIRTUAL)]])
+    db:query('INSERT INTO "Parents" (name) VALUES ($1)', { 'abc' })
+    rebuild_parent()
+    assert.are.equal('ABC', db:query('SELECT shout FROM "Parents"')[1].shout)
+    db:query('INSERT INTO "Parents" (name) VALUES ($1)', { 'xy' })
+    assert.are.equal('XY', db:query('SELECT shout FROM "Parents" WHERE id = 2')[1].shout)
+  end)
+
   it("keeps the model's own indexes and uniques", function()
     db:define('Parent', { name = { type = T.STRING(20), unique = true }, note = T.STRING },
       { timestamps = false, indexes = { { name = 'parents_note', fields = { { name = 'note', order = 'DESC' } } } } })

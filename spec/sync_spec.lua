@@ -225,6 +225,42 @@ dialects.describe('sync', function(ctx)
       assert.is_nil(ctx.indexes(db, 'Users').users_name)
     end)
 
+    it('adds ENUM values in order and keeps the rows', function()
+      local M = db:define('Ticket', { state = T.ENUM('open', 'closed') })
+      M:sync()
+      M:bulkCreate{ { state = 'open' }, { state = 'closed' } }
+      M = db:define('Ticket', { state = T.ENUM('open', 'pending', 'closed', 'archived') })
+      M:sync{ alter = true }
+      M:create{ state = 'pending' }
+      M:create{ state = 'archived' }
+      assert.has_error(function() M:create{ state = 'bogus' } end)
+      assert.are.equal(4, M:count())
+      assert.are.same({}, db:plan{ alter = true }.steps)
+    end)
+
+    it('converts VARCHAR -> INTEGER keeping convertible values', function()
+      local M = db:define('Item', { code = T.STRING })
+      M:sync()
+      M:bulkCreate{ { code = '12' }, { code = '-3' } }
+      M = db:define('Item', { code = T.INTEGER })
+      M:sync{ alter = true }
+      local rows = M:findAll{ order = { { 'id', 'ASC' } } }
+      assert.are.equal(12, rows[1].code)
+      assert.are.equal(-3, rows[2].code)
+      assert.are.equal('integer', math.type(rows[1].code))
+      assert.are.equal('integer', ctx.columns(db, 'Items').code.type)
+      assert.are.same({}, db:plan{ alter = true }.steps)
+    end)
+
+    it('changes a table comment and a column comment', function()
+      db:define('Note', { body = { type = T.TEXT, comment = 'old' } }, { comment = 'old table' }):sync()
+      db:define('Note', { body = { type = T.TEXT, comment = 'new' } }, { comment = 'new table' }):sync{ alter = true }
+      if ctx.name == 'postgres' then
+        assert.are.equal('new', ctx.columns(db, 'Notes').body.comment)
+      end
+      assert.are.same({}, db:plan{ alter = true }.steps)
+    end)
+
     it('renamedFrom renames the column and keeps its values', function()
       local M = db:define('User', { nickname = T.STRING })
       M:sync()

@@ -266,9 +266,10 @@ function Context:teardown()
     for _, s in ipairs(self.extra_schemas or {}) do
       pcall(admin.query, admin, 'DROP SCHEMA IF EXISTS "' .. s .. '" CASCADE')
     end
-    pcall(admin.query, admin, 'DROP SCHEMA IF EXISTS "' .. self.schema .. '" CASCADE')
+    local ok, err = pcall(admin.query, admin, 'DROP SCHEMA IF EXISTS "' .. self.schema .. '" CASCADE')
     pcall(admin.close, admin)
     self.admin_db = nil
+    if not ok then error('teardown: cannot drop schema ' .. self.schema .. ': ' .. M.message(err), 0) end
   end
   for _, f in ipairs(self.files) do M.remove_sqlite(f) end
   self.files = {}
