@@ -63,15 +63,36 @@ static int run_check(ms_conn *conn, ms_arena *arena, const ms_check *check, ms_e
   return MS_ERROR;
 }
 
+/* After a statement of step failed on the data, runs the step's
+** on-failure checks; the first that counts rows at fault replaces err with
+** its precise message (table, column, rows).  Returns whether it did. */
+static int explain_failure(ms_conn *conn, ms_arena *arena, const ms_step *step, ms_error *err) {
+  size_t i;
+  for (i = 0; i < step->n_checks; i++) {
+    ms_error check_error;
+    if (step->checks[i].after != MS_CHECK_ON_FAILURE) continue;
+    ms_error_init(&check_error, err->arena);
+    if (run_check(conn, arena, &step->checks[i], &check_error) != MS_OK
+        && check_error.code != NULL && strcmp(check_error.code, MS_E_DATA) == 0) {
+      *err = check_error;
+      return 1;
+    }
+  }
+  return 0;
+}
+
 /* Runs one step: its checks, its statements, its after-checks.  A refused
 ** statement's error is given the step's table and column and says which
 ** change failed. */
 static int run_step(ms_conn *conn, ms_arena *arena, const ms_step *step, ms_error *err) {
   size_t i;
   for (i = 0; i < step->n_checks; i++)
-    if (!step->checks[i].after && run_check(conn, arena, &step->checks[i], err) != MS_OK) return MS_ERROR;
+    if (step->checks[i].after == MS_CHECK_BEFORE && run_check(conn, arena, &step->checks[i], err) != MS_OK)
+      return MS_ERROR;
   for (i = 0; i < step->n_sql; i++) {
     if (ms_exec(conn, arena, step->sql[i], err) == MS_OK) continue;
+    if (err->code != NULL && strcmp(err->code, MS_E_DATA) == 0 && explain_failure(conn, arena, step, err))
+      return MS_ERROR;
     if (err->code != NULL && (strcmp(err->code, MS_E_SQL) == 0 || strcmp(err->code, MS_E_DATA) == 0)) {
       err->message = step->column
         ? ms_printf(err->arena, "%s of table \"%s\" (column \"%s\") failed: %s",
@@ -85,7 +106,8 @@ static int run_step(ms_conn *conn, ms_arena *arena, const ms_step *step, ms_erro
     return MS_ERROR;
   }
   for (i = 0; i < step->n_checks; i++)
-    if (step->checks[i].after && run_check(conn, arena, &step->checks[i], err) != MS_OK) return MS_ERROR;
+    if (step->checks[i].after == MS_CHECK_AFTER && run_check(conn, arena, &step->checks[i], err) != MS_OK)
+      return MS_ERROR;
   return MS_OK;
 }
 

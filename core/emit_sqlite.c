@@ -413,7 +413,7 @@ static void add_index_statement(emitter *out, ms_step *step, const ms_table *tab
                                             index->where);
     if (check != NULL)
       ms_step_add_check(out->arena, step, check, table->name,
-                        joined_names(out->arena, columns, index->n_parts), "hold duplicate values", 0);
+                        joined_names(out->arena, columns, index->n_parts), "hold duplicate values", MS_CHECK_ON_FAILURE);
   }
 }
 
@@ -791,12 +791,12 @@ static void add_rebuild_checks(emitter *out, ms_step *step, const ms_table_diff 
     if (target->generated_sql != NULL) continue;
     if (target->not_null && live == NULL && target->default_sql == NULL)
       ms_step_add_check(arena, step, ms_printf(arena, "SELECT count(*) FROM %s", live_name), table,
-                        target->name, "hold NULL", 0);
+                        target->name, "hold NULL", MS_CHECK_ON_FAILURE);
     if (live == NULL) continue;
     if ((target->not_null || target->primary_key > 0) && !live->not_null)
       ms_step_add_check(arena, step, ms_printf(arena, "SELECT count(*) FROM %s WHERE %s IS NULL",
                                                live_name, quoted(arena, live->name)),
-                        table, target->name, "hold NULL", 0);
+                        table, target->name, "hold NULL", MS_CHECK_ON_FAILURE);
     if (strcmp(target->type, "ENUM") == 0 && target->n_enum_values > 0) {
       int same = strcmp(live->type, "ENUM") == 0 && live->n_enum_values <= target->n_enum_values;
       for (j = 0; same && j < live->n_enum_values; j++) {
@@ -816,7 +816,7 @@ static void add_rebuild_checks(emitter *out, ms_step *step, const ms_table_diff 
         }
         ms_buf_addc(&sql, ')');
         ms_step_add_check(arena, step, ms_buf_string(&sql), table, target->name,
-                          "hold values outside the ENUM", 0);
+                          "hold values outside the ENUM", MS_CHECK_ON_FAILURE);
       }
     }
   }
@@ -842,7 +842,7 @@ static void add_rebuild_checks(emitter *out, ms_step *step, const ms_table_diff 
       const char *check = duplicate_check_sql(arena, td->live->name, key_columns, n_key, NULL);
       if (check != NULL)
         ms_step_add_check(arena, step, check, table, joined_names(arena, key_names, n_key),
-                          "hold duplicate values", 0);
+                          "hold duplicate values", MS_CHECK_ON_FAILURE);
     }
   }
   /* New unique indexes, checked on the live rows. */
@@ -867,7 +867,7 @@ static void add_rebuild_checks(emitter *out, ms_step *step, const ms_table_diff 
     check = duplicate_check_sql(arena, td->live->name, columns, index->n_parts, NULL);
     if (check != NULL)
       ms_step_add_check(arena, step, check, table, joined_names(arena, names, index->n_parts),
-                        "hold duplicate values", 0);
+                        "hold duplicate values", MS_CHECK_ON_FAILURE);
   }
 }
 
@@ -1022,7 +1022,7 @@ static void emit_rebuild(emitter *out, const ms_table_diff *td) {
   ms_step_add_check(arena, step,
                     ms_printf(arena, "SELECT count(*) FROM pragma_foreign_key_check(%s)",
                               literal(arena, target->name)),
-                    target->name, NULL, "violate a foreign key", 1);
+                    target->name, NULL, "violate a foreign key", MS_CHECK_AFTER);
 
   for (i = 0; i < td->n_changes; i++)
     if (td->changes[i].skipped) emit_skipped(out, td, &td->changes[i]);

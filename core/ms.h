@@ -257,6 +257,13 @@ typedef struct ms_enum_type {   /* postgres live enum types */
   size_t n_values;
 } ms_enum_type;
 
+/* A view (live side, discovery only): listed, never diffed or changed. */
+typedef struct ms_view {
+  const char *schema;           /* NULL for sqlite's main schema */
+  const char *name;
+  const char *definition;       /* the view's SQL as the catalog keeps it, or NULL */
+} ms_view;
+
 typedef struct ms_schema {
   ms_table *tables;
   size_t n_tables;
@@ -360,14 +367,23 @@ int ms_diff_schemas(ms_arena *arena, const ms_dialect *dialect, const ms_schema 
 
 /* ------------------------------------------------------------------ plan */
 
-/* A query run before (or, with after = 1, after) a step's statements whose
-** first column of its first row counts the rows at fault; non-zero fails the
-** sync with E_DATA: "<table>.<column>: <count> row(s) <problem>". */
+/* A query whose first column of its first row counts the rows at fault;
+** non-zero fails the sync with E_DATA naming table, column and count.  When
+** it runs (`after`):
+**   MS_CHECK_BEFORE      before the step's statements (fail before changing);
+**   MS_CHECK_AFTER       after them (e.g. a foreign key check after a rebuild);
+**   MS_CHECK_ON_FAILURE  only when a statement of the step fails with E_DATA,
+**                        to explain the failure: for databases whose failed
+**                        statement leaves the transaction usable (SQLite), so
+**                        the common path pays no extra scan of the table. */
+#define MS_CHECK_BEFORE 0
+#define MS_CHECK_AFTER 1
+#define MS_CHECK_ON_FAILURE 2
 typedef struct ms_check {
   const char *sql;
   const char *table, *column;
   const char *problem;          /* e.g. "hold NULL", "hold duplicate values" */
-  int after;
+  int after;                    /* MS_CHECK_BEFORE / _AFTER / _ON_FAILURE */
 } ms_check;
 
 typedef struct ms_step {
@@ -472,6 +488,11 @@ struct ms_dialect {
   /* The longest identifier, in bytes, the database keeps whole (0: no limit).
   ** Longer names are refused before any SQL: never silently truncated. */
   size_t max_identifier_length;
+
+  /* Discovery only (never called by a sync): the views of the given schemas
+  ** (NULL/0: the default schema), in one statement.  May be NULL. */
+  int (*list_views)(ms_conn *conn, ms_arena *arena, const char **schemas, size_t n_schemas,
+                    ms_view **out, size_t *n_out, ms_error *err);
 };
 
 extern const ms_dialect ms_dialect_sqlite;
