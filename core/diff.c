@@ -439,43 +439,103 @@ static void compare_table(ms_arena *arena, const ms_dialect *dialect, const ms_t
   }
 }
 
-/* --------------------------------------------------------------- ordering */
+/* ------------------------------------------------------------ table index */
 
-/* Whether table a references table b (a different table) by a foreign key. */
-static int references_table(const ms_table *a, const ms_table *b) {
-  size_t i;
-  if (a == b) return 0;
-  for (i = 0; i < a->n_foreign_keys; i++) {
-    const ms_foreign_key *fk = &a->foreign_keys[i];
-    if (ms_same_name(reference_schema(a, fk), b->schema) && strcmp(fk->ref_table, b->name) == 0)
-      return 1;
-  }
-  return 0;
+/* Tables sorted by (name, schema), for binary search: with a thousand
+** tables, linear lookups would cost a million string comparisons a diff. */
+typedef struct table_entry {
+  const char *schema, *name;
+  size_t position;              /* index in the schema's tables */
+} table_entry;
+
+typedef struct table_index {
+  table_entry *entries;
+  size_t count;
+} table_index;
+
+/* Orders entries by name, then schema (NULL first). */
+static int compare_entries(const void *a, const void *b) {
+  const table_entry *x = a, *y = b;
+  int order = strcmp(x->name, y->name);
+  if (order != 0) return order;
+  if (x->schema == NULL || y->schema == NULL) return (x->schema != NULL) - (y->schema != NULL);
+  return strcmp(x->schema, y->schema);
 }
+
+/* Builds the sorted index of a schema's tables. */
+static table_index index_tables(ms_arena *arena, const ms_schema *schema) {
+  table_index index;
+  size_t i;
+  index.count = schema->n_tables;
+  index.entries = ms_alloc(arena, (index.count + 1) * sizeof *index.entries);
+  for (i = 0; i < index.count; i++) {
+    index.entries[i].schema = schema->tables[i].schema;
+    index.entries[i].name = schema->tables[i].name;
+    index.entries[i].position = i;
+  }
+  qsort(index.entries, index.count, sizeof *index.entries, compare_entries);
+  return index;
+}
+
+/* The position of table schema.name in the indexed schema, or (size_t)-1. */
+static size_t find_position(const table_index *index, const char *schema, const char *name) {
+  table_entry key;
+  const table_entry *found;
+  key.schema = schema;
+  key.name = name;
+  key.position = 0;
+  found = bsearch(&key, index->entries, index->count, sizeof key, compare_entries);
+  return found ? found->position : (size_t)-1;
+}
+
+/* --------------------------------------------------------------- ordering */
 
 /* Orders the desired tables parents first (Kahn's algorithm; a cycle is
 ** broken by taking the first remaining table in declaration order, which is
 ** safe because every emitter can create foreign keys after the tables). */
-static size_t *dependency_order(ms_arena *arena, const ms_schema *desired) {
-  size_t n = desired->n_tables, placed = 0, i, j;
-  size_t *order = ms_alloc(arena, (n ? n : 1) * sizeof *order);
-  char *done = ms_alloc(arena, n ? n : 1);
-  size_t *pending = ms_alloc(arena, (n ? n : 1) * sizeof *pending);
-  /* pending[i]: how many not-yet-placed tables table i references. */
-  for (i = 0; i < n; i++)
-    for (j = 0; j < n; j++)
-      if (references_table(&desired->tables[i], &desired->tables[j])) pending[i]++;
+static size_t *dependency_order(ms_arena *arena, const ms_schema *desired, const table_index *index) {
+  size_t n = desired->n_tables, placed = 0, i, j, scan = 0;
+  size_t *order = ms_alloc(arena, (n + 1) * sizeof *order);
+  char *done = ms_alloc(arena, n + 1);
+  size_t *pending = ms_alloc(arena, (n + 1) * sizeof *pending);   /* unplaced parents */
+  size_t *first_child = ms_alloc(arena, (n + 1) * sizeof *first_child);
+  size_t *edge_child, *edge_next, n_edges = 0, total = 0;
+
+  for (i = 0; i < n; i++) total += desired->tables[i].n_foreign_keys;
+  edge_child = ms_alloc(arena, (total + 1) * sizeof *edge_child);
+  edge_next = ms_alloc(arena, (total + 1) * sizeof *edge_next);
+  for (i = 0; i < n; i++) first_child[i] = (size_t)-1;
+  /* One edge parent -> child per distinct referenced table. */
+  for (i = 0; i < n; i++) {
+    const ms_table *t = &desired->tables[i];
+    for (j = 0; j < t->n_foreign_keys; j++) {
+      const ms_foreign_key *fk = &t->foreign_keys[j];
+      size_t parent = find_position(index, reference_schema(t, fk), fk->ref_table), k;
+      int seen = 0;
+      if (parent == (size_t)-1 || parent == i) continue;
+      for (k = 0; k < j && !seen; k++) {
+        const ms_foreign_key *earlier = &t->foreign_keys[k];
+        seen = ms_same_name(reference_schema(t, earlier), reference_schema(t, fk))
+            && strcmp(earlier->ref_table, fk->ref_table) == 0;
+      }
+      if (seen) continue;
+      edge_child[n_edges] = i;
+      edge_next[n_edges] = first_child[parent];
+      first_child[parent] = n_edges++;
+      pending[i]++;
+    }
+  }
   while (placed < n) {
-    size_t pick = n;
-    for (i = 0; i < n && pick == n; i++)
+    size_t pick = n, edge;
+    /* The first ready table in declaration order; `scan` skips placed ones. */
+    while (scan < n && done[scan]) scan++;
+    for (i = scan; i < n && pick == n; i++)
       if (!done[i] && pending[i] == 0) pick = i;
-    if (pick == n)                                   /* a cycle: break it */
-      for (i = 0; i < n && pick == n; i++)
-        if (!done[i]) pick = i;
+    if (pick == n) pick = scan;                      /* a cycle: break it */
     done[pick] = 1;
     order[placed++] = pick;
-    for (i = 0; i < n; i++)
-      if (!done[i] && references_table(&desired->tables[i], &desired->tables[pick])) pending[i]--;
+    for (edge = first_child[pick]; edge != (size_t)-1; edge = edge_next[edge])
+      if (!done[edge_child[edge]]) pending[edge_child[edge]]--;
   }
   return order;
 }
@@ -484,15 +544,18 @@ static size_t *dependency_order(ms_arena *arena, const ms_schema *desired) {
 
 /* Checks that every foreign key of the desired schema points at a table and
 ** columns that exist on the desired or the live side. */
-static int validate_references(const ms_schema *desired, const ms_schema *live, ms_error *err) {
+static int validate_references(const ms_schema *desired, const table_index *desired_index,
+                               const ms_schema *live, const table_index *live_index, ms_error *err) {
   size_t i, j, k;
   for (i = 0; i < desired->n_tables; i++) {
     const ms_table *t = &desired->tables[i];
     for (j = 0; j < t->n_foreign_keys; j++) {
       const ms_foreign_key *fk = &t->foreign_keys[j];
       const char *schema = reference_schema(t, fk);
-      const ms_table *ref = ms_schema_find_table(desired, schema, fk->ref_table);
-      if (ref == NULL) ref = ms_schema_find_table(live, schema, fk->ref_table);
+      size_t position = find_position(desired_index, schema, fk->ref_table);
+      const ms_table *ref = position != (size_t)-1 ? &desired->tables[position] : NULL;
+      if (ref == NULL && (position = find_position(live_index, schema, fk->ref_table)) != (size_t)-1)
+        ref = &live->tables[position];
       if (ref == NULL) {
         ms_error_set(err, MS_E_DEFINITION, "table '%s' references table '%s', which no model defines and the database lacks",
                      t->name, fk->ref_table);
@@ -518,10 +581,13 @@ int ms_diff_schemas(ms_arena *arena, const ms_dialect *dialect, const ms_schema 
                     const ms_schema *live, const ms_diff_options *options,
                     ms_diff *out, ms_error *err) {
   size_t *order, i, k;
+  table_index desired_index = index_tables(arena, desired), live_index = index_tables(arena, live);
   memset(out, 0, sizeof *out);
   out->live = live;
-  if (!options->drop_tables && validate_references(desired, live, err) != MS_OK) return MS_ERROR;
-  order = dependency_order(arena, desired);
+  if (!options->drop_tables
+      && validate_references(desired, &desired_index, live, &live_index, err) != MS_OK)
+    return MS_ERROR;
+  order = dependency_order(arena, desired, &desired_index);
   out->tables = ms_alloc(arena, (desired->n_tables ? desired->n_tables : 1) * sizeof *out->tables);
 
   /* Schemas that must exist first. */
@@ -547,7 +613,8 @@ int ms_diff_schemas(ms_arena *arena, const ms_dialect *dialect, const ms_schema 
     /* db:drop goes children first. */
     size_t index = options->drop_tables ? order[desired->n_tables - 1 - k] : order[k];
     const ms_table *table = &desired->tables[index];
-    const ms_table *live_table = ms_schema_find_table(live, table->schema, table->name);
+    size_t live_position = find_position(&live_index, table->schema, table->name);
+    const ms_table *live_table = live_position != (size_t)-1 ? &live->tables[live_position] : NULL;
     ms_table_diff *td = &out->tables[out->n_tables];
     change_list changes = { NULL, 0, 0 };
     ms_change *c;

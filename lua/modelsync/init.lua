@@ -141,6 +141,7 @@ function DB:define(name, attributes, opts)
   local m = model.define(self, name, attributes, opts)
   if self.models[name] == nil then self._modelOrder[#self._modelOrder + 1] = name end
   self.models[name] = m
+  self._definitions = (self._definitions or 0) + 1   -- invalidates sync's cached tables
   return m
 end
 
@@ -162,6 +163,7 @@ end
 function DB:removeModel(name)
   if self.models[name] == nil then return false end
   self.models[name] = nil
+  self._definitions = (self._definitions or 0) + 1
   for i, n in ipairs(self._modelOrder) do
     if n == name then table.remove(self._modelOrder, i) break end
   end

@@ -187,11 +187,26 @@ function sync.table(db, m, default_schema, tolerant)
   return t
 end
 
--- The desired schema for a list of models.
+-- The desired schema for a list of models.  A model's table is computed once
+-- and reused until any model of the connection is defined or removed again
+-- (db._definitions counts those), since references reach other models: a
+-- no-op sync of many models then costs Lua almost nothing.
 function sync.desired(db, models, tolerant)
   local default_schema = db._defaultSchema
+  local version = db._definitions or 0
   local tables = {}
-  for _, m in ipairs(models) do tables[#tables + 1] = sync.table(db, m, default_schema, tolerant) end
+  for _, m in ipairs(models) do
+    local cached = m._desiredCache
+    if tolerant then
+      tables[#tables + 1] = sync.table(db, m, default_schema, tolerant)
+    elseif cached and cached.version == version and cached.schema == default_schema then
+      tables[#tables + 1] = cached.table
+    else
+      local t = sync.table(db, m, default_schema, tolerant)
+      m._desiredCache = { version = version, schema = default_schema, table = t }
+      tables[#tables + 1] = t
+    end
+  end
   return { tables = tables }
 end
 
