@@ -592,5 +592,6 @@ const ms_dialect ms_dialect_postgres = {
   ms_pg_index_name,
   ms_pg_foreign_key_name,
   ms_pg_emit,
-  63                      /* max_identifier_length: NAMEDATALEN - 1 */
+  63,                     /* max_identifier_length: NAMEDATALEN - 1 */
+  ms_pg_list_views
 };

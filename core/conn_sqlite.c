@@ -50,6 +50,7 @@ static char *database_name_for(const ms_connect_options *options, const char *st
 
 /* Closes the handle and frees what the connection owns; idempotent. */
 static void sqlite_close(ms_conn *conn) {
+  ms_sqlite_free_introspection_cache(conn);
   if (conn->handle != NULL) sqlite3_close_v2(connection_database(conn));
   conn->handle = NULL;
   free(conn->database_name);
@@ -362,5 +363,6 @@ const ms_dialect ms_dialect_sqlite = {
   ms_sqlite_index_name,
   ms_sqlite_foreign_key_name,
   ms_sqlite_emit,
-  0                      /* max_identifier_length: no limit */
+  0,                     /* max_identifier_length: no limit */
+  ms_sqlite_list_views
 };

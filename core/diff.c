@@ -280,16 +280,6 @@ static const ms_column *matching_live_column(const ms_table *desired, const ms_t
   return NULL;
 }
 
-/* Whether a live column is continued by some desired column. */
-static int live_column_is_kept(const ms_table *desired, const ms_table *live, const ms_column *live_column) {
-  size_t i;
-  for (i = 0; i < desired->n_columns; i++) {
-    int renamed;
-    if (matching_live_column(desired, live, &desired->columns[i], &renamed) == live_column) return 1;
-  }
-  return 0;
-}
-
 /* The live index a desired index is the same as, if any. */
 static const ms_index *matching_live_index(const ms_table *live, const ms_index *index) {
   size_t i;
@@ -316,6 +306,9 @@ static void compare_table(ms_arena *arena, const ms_dialect *dialect, const ms_t
                           const ms_table *live, const ms_diff_options *options, change_list *out) {
   size_t i, j;
   ms_change *c;
+  const ms_column **sources;          /* the live column each desired column continues */
+  int *renamed;
+  char *kept;                         /* live columns some desired column continues */
 
   /* Indexes only, for a plain sync. */
   if (!options->alter) {
@@ -329,14 +322,20 @@ static void compare_table(ms_arena *arena, const ms_dialect *dialect, const ms_t
     return;
   }
 
+  sources = ms_alloc(arena, (desired->n_columns + 1) * sizeof *sources);
+  renamed = ms_alloc(arena, (desired->n_columns + 1) * sizeof *renamed);
+  kept = ms_alloc(arena, live->n_columns + 1);
+  for (i = 0; i < desired->n_columns; i++) {
+    sources[i] = matching_live_column(desired, live, &desired->columns[i], &renamed[i]);
+    if (sources[i] != NULL) kept[sources[i] - live->columns] = 1;
+  }
+
   /* 1. Renames. */
   for (i = 0; i < desired->n_columns; i++) {
-    int renamed;
-    const ms_column *from = matching_live_column(desired, live, &desired->columns[i], &renamed);
-    if (from != NULL && renamed) {
+    if (sources[i] != NULL && renamed[i]) {
       c = add_change(arena, out, MS_RENAME_COLUMN, desired, live);
       c->column = &desired->columns[i];
-      c->live_column = from;
+      c->live_column = sources[i];
       c->risk = MS_SAFE;
     }
   }
@@ -369,7 +368,7 @@ static void compare_table(ms_arena *arena, const ms_dialect *dialect, const ms_t
   /* 4. Columns that no model declares. */
   for (i = 0; i < live->n_columns; i++) {
     const ms_column *lcol = &live->columns[i];
-    if (live_column_is_kept(desired, live, lcol)) continue;
+    if (kept[i]) continue;
     c = add_change(arena, out, MS_DROP_COLUMN, desired, live);
     c->live_column = lcol;
     c->risk = MS_DESTRUCTIVE;
@@ -381,9 +380,7 @@ static void compare_table(ms_arena *arena, const ms_dialect *dialect, const ms_t
   /* 5. New columns, 6. changed columns. */
   for (i = 0; i < desired->n_columns; i++) {
     const ms_column *column = &desired->columns[i];
-    int renamed;
-    const ms_column *from = matching_live_column(desired, live, column, &renamed);
-    if (from == NULL) {
+    if (sources[i] == NULL) {
       c = add_change(arena, out, MS_ADD_COLUMN, desired, live);
       c->column = column;
       if (column->not_null && column->default_canonical == NULL && !column->auto_increment) {
@@ -399,8 +396,7 @@ static void compare_table(ms_arena *arena, const ms_dialect *dialect, const ms_t
   }
   for (i = 0; i < desired->n_columns; i++) {
     const ms_column *column = &desired->columns[i];
-    int renamed;
-    const ms_column *from = matching_live_column(desired, live, column, &renamed);
+    const ms_column *from = sources[i];
     unsigned flags;
     if (from == NULL) continue;
     flags = column_differences(dialect, column, from);

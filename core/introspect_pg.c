@@ -1123,3 +1123,38 @@ int ms_pg_introspect(ms_conn *conn, ms_arena *arena, const char **schemas, size_
     return MS_ERROR;
   return MS_OK;
 }
+
+/* Lists the views and materialized views of the given schemas (NULL/0: the
+** connection's schema), in one statement (discovery only). */
+int ms_pg_list_views(ms_conn *conn, ms_arena *arena, const char **schemas, size_t n_schemas,
+                     ms_view **out, size_t *n_out, ms_error *err) {
+  static const char query[] =
+    "SELECT n.nspname, c.relname, pg_catalog.pg_get_viewdef(c.oid, true) "
+    "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE c.relkind IN ('v', 'm') AND n.nspname = ANY ($1::text[]) "
+    "ORDER BY n.nspname, c.relname";
+  const char *fallback[1];
+  ms_value param;
+  ms_result rows;
+  size_t row;
+  *out = NULL;
+  *n_out = 0;
+  if (schemas == NULL || n_schemas == 0) {
+    fallback[0] = conn->default_schema != NULL ? conn->default_schema : "public";
+    schemas = fallback;
+    n_schemas = 1;
+  }
+  memset(&param, 0, sizeof param);
+  param.type = MS_TEXT;
+  param.text = text_array_literal(arena, schemas, n_schemas);
+  param.length = strlen(param.text);
+  if (ms_query(conn, arena, query, &param, 1, &rows, err) != MS_OK) return MS_ERROR;
+  *out = ms_alloc(arena, (rows.n_rows + 1) * sizeof **out);
+  for (row = 0; row < rows.n_rows; row++) {
+    (*out)[row].schema = ms_cell_text(arena, &rows, row, 0);
+    (*out)[row].name = ms_cell_text(arena, &rows, row, 1);
+    (*out)[row].definition = ms_cell_text(arena, &rows, row, 2);
+  }
+  *n_out = rows.n_rows;
+  return MS_OK;
+}

@@ -199,6 +199,18 @@ static int is_operand(const ms_sqlite_token *token) {
          token->kind == MS_SQLITE_TOKEN_STRING || token->kind == MS_SQLITE_TOKEN_NUMBER;
 }
 
+/* Whether previous followed by token with no space between would scan as
+** another first token ("R" then "$" reads as the word "R$", "1" then "." as
+** the number "1."): then a space must stay, or normalising twice would not
+** give the same text. */
+static int tokens_merge(ms_arena *arena, const ms_sqlite_token *previous, const ms_sqlite_token *token) {
+  ms_sqlite_token first;
+  char *joined = ms_printf(arena, "%.*s%.*s", (int)previous->length, previous->start,
+                           (int)token->length, token->start);
+  ms_sqlite_next_token(joined, &first);
+  return first.length != previous->length;
+}
+
 /* The tokens of sql, in an arena array (count in *n_tokens, END excluded). */
 static ms_sqlite_token *tokenize(ms_arena *arena, const char *sql, size_t *n_tokens) {
   ms_sqlite_token token, *tokens;
@@ -250,8 +262,9 @@ char *ms_sqlite_normalise_expression(ms_arena *arena, const char *sql) {
                   ms_sqlite_token_is_char(previous, '.');
       /* Operators hug their operands; two operators in a row keep a space so
       ** that "- -1" never becomes a "--" comment. */
-      if (!tight && ((is_operand(previous) && is_operand(token)) ||
-                     (!is_operand(previous) && !is_operand(token))))
+      if ((!tight && ((is_operand(previous) && is_operand(token)) ||
+                      (!is_operand(previous) && !is_operand(token)))) ||
+          tokens_merge(arena, previous, token))
         ms_buf_addc(&out, ' ');
     }
     if (token->kind == MS_SQLITE_TOKEN_WORD) {
@@ -490,7 +503,10 @@ const char *ms_sqlite_canonical_default(ms_arena *arena, const char *default_sql
 enum { TABLE_NAME, TABLE_SQL, COLUMN_ID, COLUMN_NAME, COLUMN_TYPE, COLUMN_NOT_NULL,
        COLUMN_DEFAULT, COLUMN_PRIMARY_KEY, COLUMN_HIDDEN };
 static const char table_query[] =
-  "SELECT m.name, m.sql, p.cid, p.name, p.type, p.\"notnull\", p.dflt_value, p.pk, p.hidden "
+  /* The CREATE TABLE text rides on the first column's row only: repeating it
+  ** on every column would copy it twenty times for a twenty-column table. */
+  "SELECT m.name, CASE WHEN p.cid = 0 THEN m.sql END, p.cid, p.name, p.type, p.\"notnull\", "
+  "p.dflt_value, p.pk, p.hidden "
   "FROM sqlite_master AS m JOIN pragma_table_xinfo(m.name) AS p "
   "WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
   "AND m.sql NOT LIKE 'CREATE VIRTUAL %' "
@@ -978,13 +994,11 @@ static void read_triggers(ms_arena *arena, const ms_result *rows, ms_schema *sch
   }
 }
 
-int ms_sqlite_introspect(ms_conn *conn, ms_arena *arena, const char **schemas, size_t n_schemas,
-                         ms_schema *out, ms_error *err) {
+/* Reads the whole main schema into out (allocated in arena). */
+static int introspect_now(ms_conn *conn, ms_arena *arena, ms_schema *out, ms_error *err) {
   ms_result tables, indexes, foreign_keys, triggers;
   ms_list *named_keys;
   size_t t;
-  (void)schemas;          /* SQLite has its main schema only */
-  (void)n_schemas;
   memset(out, 0, sizeof *out);
   if (ms_query(conn, arena, table_query, NULL, 0, &tables, err) != MS_OK ||
       ms_query(conn, arena, index_query, NULL, 0, &indexes, err) != MS_OK ||
@@ -997,5 +1011,74 @@ int ms_sqlite_introspect(ms_conn *conn, ms_arena *arena, const char **schemas, s
   read_indexes(arena, &indexes, out);
   read_foreign_keys(arena, &foreign_keys, out, named_keys);
   read_triggers(arena, &triggers, out);
+  return MS_OK;
+}
+
+/* The last live schema read on a connection, with the schema cookie it was
+** read at.  SQLite bumps PRAGMA schema_version on every schema change made by
+** any connection (and a rolled-back change restores it), so while the cookie
+** holds, the schema is exactly this one: a no-op sync of a thousand tables
+** then costs one PRAGMA instead of reading every table again. */
+typedef struct introspection_cache {
+  ms_arena *arena;
+  long long version;
+  ms_schema schema;
+} introspection_cache;
+
+/* Frees a connection's cached schema (conn_sqlite.c calls it on close). */
+void ms_sqlite_free_introspection_cache(ms_conn *conn) {
+  introspection_cache *cache = conn->introspection_cache;
+  if (cache == NULL) return;
+  conn->introspection_cache = NULL;
+  ms_arena_free(cache->arena);         /* frees the cache itself too */
+}
+
+int ms_sqlite_introspect(ms_conn *conn, ms_arena *arena, const char **schemas, size_t n_schemas,
+                         ms_schema *out, ms_error *err) {
+  ms_result cookie;
+  introspection_cache *cache = conn->introspection_cache;
+  ms_arena *cache_arena;
+  long long version;
+  (void)schemas;          /* SQLite has its main schema only */
+  (void)n_schemas;
+  if (ms_query(conn, arena, "PRAGMA schema_version", NULL, 0, &cookie, err) != MS_OK) return MS_ERROR;
+  version = cookie.n_rows > 0 ? ms_cell_integer(&cookie, 0, 0) : -1;
+  if (cache != NULL && cache->version == version) {
+    *out = cache->schema;
+    return MS_OK;
+  }
+  /* The schema outlives this call, in an arena of its own. */
+  cache_arena = ms_arena_new();
+  if (introspect_now(conn, cache_arena, out, err) != MS_OK) {
+    ms_arena_free(cache_arena);
+    return MS_ERROR;
+  }
+  ms_sqlite_free_introspection_cache(conn);
+  cache = ms_alloc(cache_arena, sizeof *cache);     /* the cache lives in its own arena */
+  cache->arena = cache_arena;
+  cache->version = version;
+  cache->schema = *out;
+  conn->introspection_cache = cache;
+  return MS_OK;
+}
+
+/* Lists the views of the main schema, by name (discovery only). */
+int ms_sqlite_list_views(ms_conn *conn, ms_arena *arena, const char **schemas, size_t n_schemas,
+                         ms_view **out, size_t *n_out, ms_error *err) {
+  ms_result rows;
+  size_t row;
+  (void)schemas;
+  (void)n_schemas;
+  *out = NULL;
+  *n_out = 0;
+  if (ms_query(conn, arena, "SELECT name, sql FROM sqlite_master WHERE type = 'view' ORDER BY name",
+               NULL, 0, &rows, err) != MS_OK)
+    return MS_ERROR;
+  *out = ms_alloc(arena, (rows.n_rows + 1) * sizeof **out);
+  for (row = 0; row < rows.n_rows; row++) {
+    (*out)[row].name = ms_cell_text(arena, &rows, row, 0);
+    (*out)[row].definition = ms_cell_text(arena, &rows, row, 1);
+  }
+  *n_out = rows.n_rows;
   return MS_OK;
 }

@@ -751,6 +751,15 @@ static void read_table(reader *r, ms_table *table) {
   r->table = NULL;
 }
 
+/* Orders table pointers by name, then schema (qsort). */
+static int compare_table_names(const void *a, const void *b) {
+  const ms_table *x = *(const ms_table *const *)a, *y = *(const ms_table *const *)b;
+  int order = strcmp(x->name, y->name);
+  if (order != 0 || ms_same_name(x->schema, y->schema)) return order;
+  if (x->schema == NULL || y->schema == NULL) return (x->schema != NULL) - (y->schema != NULL);
+  return strcmp(x->schema, y->schema);
+}
+
 /* Reads the desired schema at index idx. */
 static void read_schema(lua_State *L, lconnection *c, ms_arena *arena, int idx, ms_schema *schema) {
   reader r;
@@ -771,15 +780,20 @@ static void read_schema(lua_State *L, lconnection *c, ms_arena *arena, int idx, 
   for (k = 1; k <= n; k++) {
     if (lua_geti(L, -1, k) != LUA_TTABLE) definition_error(&r, "table %d is not a table", (int)k);
     read_table(&r, &schema->tables[k - 1]);
-    for (i = 0; i + 1 < (size_t)k; i++)
-      if (ms_same_name(schema->tables[i].schema, schema->tables[k - 1].schema)
-          && strcmp(schema->tables[i].name, schema->tables[k - 1].name) == 0) {
-        r.table = schema->tables[i].name;
-        definition_error(&r, "two models use this table");
-      }
     lua_pop(L, 1);
   }
   lua_pop(L, 2);
+  /* Two models on one table: sorted by name, clashes are neighbours. */
+  {
+    const ms_table **sorted = ms_alloc(arena, (schema->n_tables + 1) * sizeof *sorted);
+    for (i = 0; i < schema->n_tables; i++) sorted[i] = &schema->tables[i];
+    qsort(sorted, schema->n_tables, sizeof *sorted, compare_table_names);
+    for (i = 1; i < schema->n_tables; i++)
+      if (compare_table_names(&sorted[i - 1], &sorted[i]) == 0) {
+        r.table = sorted[i]->name;
+        definition_error(&r, "two models use this table");
+      }
+  }
 }
 
 /* ------------------------------------------------------------ plan to Lua */
@@ -975,6 +989,21 @@ static int connection_introspect(lua_State *L) {
     lua_rawseti(L, -2, (lua_Integer)i + 1);
   }
   lua_setfield(L, -2, "tables");
+  if (c->conn.dialect->list_views != NULL) {
+    ms_view *views = NULL;
+    size_t n_views = 0;
+    if (c->conn.dialect->list_views(&c->conn, arena, schemas, n, &views, &n_views, &err) != MS_OK)
+      return raise_error(L, &err);
+    lua_createtable(L, (int)n_views, 0);
+    for (i = 0; i < n_views; i++) {
+      lua_createtable(L, 0, 3);
+      set_string_field(L, "schema", views[i].schema);
+      set_string_field(L, "name", views[i].name);
+      set_string_field(L, "definition", views[i].definition);
+      lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    lua_setfield(L, -2, "views");
+  }
   release_arena(L, -2);
   return 1;
 }
@@ -990,6 +1019,183 @@ static int core_canonical_type(lua_State *L) {
   return 1;
 }
 
+/* core.canonicalDefault(dialect, default, canonicalType) -> the canonical
+** default the desired side would compare, for a default in the desired shape
+** ({ kind = 'value'|'now'|'literal', value =, sql = }) or an SQL text; nil
+** when the dialect refuses it.  Discovery uses it to prove that a plain value
+** stands exactly for a live default. */
+static int core_canonical_default(lua_State *L) {
+  const ms_dialect *dialect = ms_find_dialect(luaL_checkstring(L, 1));
+  const char *canonical_type = luaL_optstring(L, 3, "TEXT");
+  ms_default_spec spec;
+  ms_arena *arena;
+  ms_error err;
+  const char *sql;
+  if (dialect == NULL) return raise_code(L, MS_E_CONNECT, "unknown dialect '%s'", lua_tostring(L, 1));
+  memset(&spec, 0, sizeof spec);
+  lua_settop(L, 3);
+  arena = push_arena(L);
+  if (lua_type(L, 2) == LUA_TSTRING) {
+    spec.kind = MS_DEFAULT_LITERAL;
+    spec.sql = ms_strdup(arena, lua_tostring(L, 2));
+  } else {
+    const char *kind;
+    luaL_checktype(L, 2, LUA_TTABLE);
+    lua_getfield(L, 2, "kind");
+    kind = lua_tostring(L, -1);
+    if (kind == NULL) return luaL_argerror(L, 2, "a default needs 'kind'");
+    if (strcmp(kind, "now") == 0) spec.kind = MS_DEFAULT_NOW;
+    else if (strcmp(kind, "literal") == 0) spec.kind = MS_DEFAULT_LITERAL;
+    else if (strcmp(kind, "value") == 0) spec.kind = MS_DEFAULT_VALUE;
+    else return luaL_argerror(L, 2, "unknown default kind");
+    lua_pop(L, 1);
+    if (spec.kind == MS_DEFAULT_LITERAL) {
+      lua_getfield(L, 2, "sql");
+      if (!lua_isstring(L, -1)) return luaL_argerror(L, 2, "a literal default needs 'sql'");
+      spec.sql = ms_strdup(arena, lua_tostring(L, -1));
+      lua_pop(L, 1);
+    } else if (spec.kind == MS_DEFAULT_VALUE) {
+      int type = lua_getfield(L, 2, "value");
+      if (type == LUA_TBOOLEAN) {
+        spec.value.type = MS_BOOLEAN;
+        spec.value.integer = lua_toboolean(L, -1);
+      } else if (type == LUA_TNUMBER && lua_isinteger(L, -1)) {
+        spec.value.type = MS_INTEGER;
+        spec.value.integer = lua_tointeger(L, -1);
+      } else if (type == LUA_TNUMBER) {
+        spec.value.type = MS_FLOAT;
+        spec.value.number = lua_tonumber(L, -1);
+      } else if (type == LUA_TSTRING) {
+        size_t len;
+        const char *text = lua_tolstring(L, -1, &len);
+        spec.value.type = MS_TEXT;
+        spec.value.text = ms_strndup(arena, text, len);
+        spec.value.length = len;
+      } else {
+        return luaL_argerror(L, 2, "a default value must be a string, number or boolean");
+      }
+      lua_pop(L, 1);
+    }
+  }
+  ms_error_init(&err, arena);
+  sql = dialect->default_sql(arena, &spec, ms_strdup(arena, canonical_type), &err);
+  if (sql == NULL) lua_pushnil(L);
+  else lua_pushstring(L, dialect->canonical_default(arena, sql));
+  return 1;
+}
+
+/* ------------------------------------------------------------- migrations */
+
+/* Adds `checks` to every step table of the plan table on top: the queries
+** that must count no rows before (after = false) or after the step's
+** statements, as { sql =, table =, column =, problem =, after = }. */
+static void push_step_checks(lua_State *L, const ms_plan *plan) {
+  size_t i, j;
+  lua_getfield(L, -1, "steps");
+  for (i = 0; i < plan->n_steps; i++) {
+    const ms_step *step = &plan->steps[i];
+    lua_geti(L, -1, (lua_Integer)i + 1);
+    lua_createtable(L, (int)step->n_checks, 0);
+    for (j = 0; j < step->n_checks; j++) {
+      const ms_check *check = &step->checks[j];
+      lua_createtable(L, 0, 5);
+      set_string_field(L, "sql", check->sql);
+      set_string_field(L, "table", check->table);
+      set_string_field(L, "column", check->column);
+      set_string_field(L, "problem", check->problem);
+      lua_pushboolean(L, check->after);
+      lua_setfield(L, -2, "after");
+      lua_rawseti(L, -2, (lua_Integer)j + 1);
+    }
+    lua_setfield(L, -2, "checks");
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 1);
+}
+
+/* conn:planMigration(desired, { drop = bool }) -> { up = plan, down = plan,
+** verified = bool, problem = string|nil }: alter semantics; nothing changes
+** (see ms_plan_migration).  Steps carry their checks too. */
+static int connection_plan_migration(lua_State *L) {
+  lconnection *c = open_connection(L);
+  ms_arena *arena;
+  ms_schema desired;
+  ms_diff_options options;
+  ms_plan up, down;
+  ms_error err;
+  const char *problem = NULL;
+  int box;
+
+  luaL_checktype(L, 2, LUA_TTABLE);
+  lua_settop(L, 3);
+  memset(&options, 0, sizeof options);
+  options.alter = 1;
+  if (!lua_isnoneornil(L, 3)) {
+    luaL_checktype(L, 3, LUA_TTABLE);
+    options.drop = opt_boolean_field(L, 3, "drop", 0);
+  }
+  arena = push_arena(L);
+  box = lua_gettop(L);
+  read_schema(L, c, arena, 2, &desired);
+  ms_error_init(&err, arena);
+  if (ms_plan_migration(&c->conn, arena, &desired, &options, &up, &down, &problem, &err) != MS_OK)
+    return raise_error(L, &err);
+  lua_createtable(L, 0, 4);
+  push_plan(L, arena, &up);
+  push_step_checks(L, &up);
+  lua_setfield(L, -2, "up");
+  push_plan(L, arena, &down);
+  push_step_checks(L, &down);
+  lua_setfield(L, -2, "down");
+  lua_pushboolean(L, problem == NULL);
+  lua_setfield(L, -2, "verified");
+  set_string_field(L, "problem", problem);
+  release_arena(L, box);
+  return 1;
+}
+
+/* conn:withSyncLock(fn) -> fn's results.  Runs fn(conn) inside the
+** transaction and lock of a sync (the dialect's begin_sync/finish_sync):
+** commits when fn returns, rolls back and re-raises fn's error unchanged when
+** it raises.  fn is called in protected mode, so no error escapes while the
+** transaction is open. */
+static int connection_with_sync_lock(lua_State *L) {
+  lconnection *c = open_connection(L);
+  ms_arena *arena;
+  ms_error err;
+  int box, status, results;
+
+  luaL_checktype(L, 2, LUA_TFUNCTION);
+  lua_settop(L, 2);
+  arena = push_arena(L);
+  box = lua_gettop(L);
+  ms_error_init(&err, arena);
+  if (c->conn.dialect->begin_sync(&c->conn, arena, &err) != MS_OK) {
+    ms_error ignored;
+    ms_error_init(&ignored, arena);
+    c->conn.dialect->finish_sync(&c->conn, arena, 0, &ignored);
+    return raise_error(L, &err);
+  }
+  lua_pushvalue(L, 2);
+  lua_pushvalue(L, 1);
+  status = lua_pcall(L, 1, LUA_MULTRET, 0);
+  c->L = L;                               /* nested calls changed it; the logger needs it */
+  c->logger_failed = 0;
+  results = lua_gettop(L) - box;
+  if (c->conn.handle == NULL) {           /* fn closed the connection: nothing to finish */
+    if (status != LUA_OK) return lua_error(L);
+    return results;
+  }
+  if (status != LUA_OK) {
+    ms_error ignored;
+    ms_error_init(&ignored, arena);
+    c->conn.dialect->finish_sync(&c->conn, arena, 0, &ignored);
+    return lua_error(L);                  /* fn's error, unchanged */
+  }
+  if (c->conn.dialect->finish_sync(&c->conn, arena, 1, &err) != MS_OK) return raise_error(L, &err);
+  return results;
+}
+
 /* ------------------------------------------------------------------ open */
 
 static const luaL_Reg connection_methods[] = {
@@ -1001,6 +1207,8 @@ static const luaL_Reg connection_methods[] = {
   { "plan", connection_plan },
   { "sync", connection_sync },
   { "introspect", connection_introspect },
+  { "planMigration", connection_plan_migration },
+  { "withSyncLock", connection_with_sync_lock },
   { NULL, NULL }
 };
 
@@ -1015,6 +1223,7 @@ static const luaL_Reg connection_metamethods[] = {
 static const luaL_Reg core_functions[] = {
   { "connect", core_connect },
   { "canonicalType", core_canonical_type },
+  { "canonicalDefault", core_canonical_default },
   { NULL, NULL }
 };
 

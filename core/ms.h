@@ -159,6 +159,8 @@ typedef struct ms_conn {
   int in_transaction;         /* set by the dialect's begin/finish */
   int saved_foreign_keys;     /* sqlite: PRAGMA foreign_keys before a sync */
   int lock_timeout_ms;
+  void *introspection_cache;  /* the dialect's, freed by its close (sqlite: the last
+                                 live schema, valid while PRAGMA schema_version holds) */
 } ms_conn;
 
 /* Runs one statement through the dialect, after the logging callback.
@@ -513,6 +515,18 @@ typedef enum ms_sync_mode { MS_MODE_PLAN, MS_MODE_SYNC } ms_sync_mode;
 int ms_run(ms_conn *conn, ms_arena *arena, ms_sync_mode mode, const ms_schema *desired,
            const ms_diff_options *options, const char *expected_sql,
            ms_plan *out_plan, ms_error *err);
+
+/* A migration: `up` is the plan for `desired` under `options` (as MODE_PLAN
+** makes it) and `down` the plan that takes the database back to what it is
+** now (the tables up changes, as they are, and the tables up creates gone).
+** Both are made in one locked transaction that is always rolled back: up is
+** run in it, down is made against the schema up leaves, then run and checked
+** too; *down_problem is NULL when down restored the schema exactly, else it
+** says what went wrong (not an error: the caller reports it).  Nothing is
+** changed; fails only when up itself fails on this database. */
+int ms_plan_migration(ms_conn *conn, ms_arena *arena, const ms_schema *desired,
+                      const ms_diff_options *options, ms_plan *up, ms_plan *down,
+                      const char **down_problem, ms_error *err);
 
 /* The plan's applied SQL as one text, statements separated by ";\n". */
 char *ms_plan_sql(ms_arena *arena, const ms_plan *plan, int include_skipped);

@@ -16,6 +16,8 @@
 
 int ms_pg_introspect(ms_conn *conn, ms_arena *arena, const char **schemas, size_t n_schemas,
                      ms_schema *out, ms_error *err);
+int ms_pg_list_views(ms_conn *conn, ms_arena *arena, const char **schemas, size_t n_schemas,
+                     ms_view **out, size_t *n_out, ms_error *err);
 
 /* ------------------------------------------------ types and defaults */
 

@@ -51,6 +51,9 @@ char *ms_sqlite_normalise_expression(ms_arena *arena, const char *sql);
 
 int ms_sqlite_introspect(ms_conn *conn, ms_arena *arena, const char **schemas,
                          size_t n_schemas, ms_schema *out, ms_error *err);
+void ms_sqlite_free_introspection_cache(ms_conn *conn);
+int ms_sqlite_list_views(ms_conn *conn, ms_arena *arena, const char **schemas,
+                         size_t n_schemas, ms_view **out, size_t *n_out, ms_error *err);
 
 /* ------------------------------------------------ types and defaults */
 
