@@ -1,6 +1,12 @@
 -- LuaRocks package of modelsync (the C core modelsync.core + the Lua layer).
--- Install from a checkout, offline:   luarocks --lua-version=5.4 make rockspec/modelsync-scm-1.rockspec
--- (`luarocks make` builds the sources in the current directory and never fetches source.url.)
+-- Install from a checkout:   luarocks --lua-version=5.4 make rockspec/modelsync-scm-1.rockspec
+-- (`luarocks make` builds the sources in the current directory and never fetches source.url,
+-- so it works offline.)  The rock installs the `modelsync` command (bin/modelsync) next to
+-- the modules.  That command parses its arguments with argparse, which is deliberately not
+-- a rock dependency: LuaRocks does not see Debian's lua-argparse as a rock and would try
+-- to download it, breaking the offline install.  Install it with `apt-get install
+-- lua-argparse` or `luarocks install argparse`; without it only the command line is missing,
+-- and it says so in one line.
 rockspec_format = "3.0"
 package = "modelsync"
 version = "scm-1"
@@ -12,6 +18,7 @@ source = {
 }
 
 description = {
+  license = "MIT",
   summary = "Schema synchronisation for Lua: define models, sync SQLite and PostgreSQL",
   detailed = [[
 modelsync keeps a relational database in step with models declared in Lua.
@@ -39,7 +46,8 @@ build = {
     LUA_LIBDIR = "$(LIBDIR)",      -- where the rock's C modules go (core.so)
     LUA_SHAREDIR = "$(LUADIR)",    -- where the rock's Lua modules go
   },
-  -- The CLI script will be added here:  install = { bin = { modelsync = "bin/modelsync" } },
+  -- The `modelsync` command: LuaRocks writes a wrapper with the right interpreter and paths.
+  install = { bin = { modelsync = "bin/modelsync" } },
 }
 
 test = {
