@@ -319,6 +319,10 @@ static int sqlite_begin_sync(ms_conn *conn, ms_arena *arena, ms_error *err) {
 
 /* Ends the transaction of a sync (COMMIT or ROLLBACK; a failed COMMIT is
 ** rolled back) and turns PRAGMA foreign_keys back on if begin turned it off.
+** A sync that did not commit may have stopped inside a rebuild, between its
+** PRAGMA legacy_alter_table = ON and OFF (a pragma no ROLLBACK undoes): it
+** is turned OFF, as every finished rebuild leaves it, so that the
+** connection's later RENAMEs update triggers and views again.
 ** Safe after a failed begin_sync. */
 static int sqlite_finish_sync(ms_conn *conn, ms_arena *arena, int commit, ms_error *err) {
   int status = MS_OK;
@@ -335,6 +339,10 @@ static int sqlite_finish_sync(ms_conn *conn, ms_arena *arena, int commit, ms_err
     }
   }
   conn->in_transaction = 0;
+  if (!commit || status != MS_OK) {
+    ms_error_init(&restore_error, arena);
+    (void)ms_exec(conn, arena, "PRAGMA legacy_alter_table = OFF", &restore_error);  /* best effort */
+  }
   if (conn->saved_foreign_keys) {
     conn->saved_foreign_keys = 0;
     ms_error_init(&restore_error, arena);
