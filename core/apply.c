@@ -135,7 +135,17 @@ int ms_run(ms_conn *conn, ms_arena *arena, ms_sync_mode mode, const ms_schema *d
 
   memset(out_plan, 0, sizeof *out_plan);
   if (conn->handle == NULL) return ms_error_set(err, MS_E_CLOSED, "the connection is closed");
-  if (mode == MS_MODE_PLAN) return compute_plan(conn, arena, desired, options, out_plan, err);
+  if (mode == MS_MODE_PLAN) {
+    int started = 0;
+    status = conn->dialect->begin_read(conn, arena, &started, err);
+    if (status == MS_OK) status = compute_plan(conn, arena, desired, options, out_plan, err);
+    ms_error_init(&finish_error, arena);
+    if (conn->dialect->finish_read(conn, arena, started, &finish_error) != MS_OK && status == MS_OK) {
+      *err = finish_error;
+      status = MS_ERROR;
+    }
+    return status;
+  }
 
   status = conn->dialect->begin_sync(conn, arena, err);
   if (status == MS_OK) status = compute_plan(conn, arena, desired, options, out_plan, err);

@@ -314,11 +314,18 @@ static int statement_error(ms_conn *conn, PGresult *result, const char *sql, ms_
   const char *detail = result ? PQresultErrorField(result, PG_DIAG_MESSAGE_DETAIL) : NULL;
   const char *table = result ? PQresultErrorField(result, PG_DIAG_TABLE_NAME) : NULL;
   const char *column = result ? PQresultErrorField(result, PG_DIAG_COLUMN_NAME) : NULL;
+  const char *state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : NULL;
   if (PQstatus(pg) == CONNECTION_BAD) {
     ms_error_set(err, MS_E_CONNECT, "the connection to PostgreSQL database \"%s\" was lost: %s",
                  conn->database_name ? conn->database_name : "?",
                  trimmed_message(err->arena, PQerrorMessage(pg)));
     conn->in_transaction = 0;
+  } else if (conn->in_transaction && state != NULL && strcmp(state, "55P03") == 0) {
+    /* lock_not_available inside a sync: lock_timeout (begin_sync) ran out. */
+    ms_error_set(err, MS_E_SQL,
+                 "lock timeout: another session held a lock this sync needs for longer than"
+                 " lockTimeout (%d ms); the sync changed nothing (%s)",
+                 conn->lock_timeout_ms, primary != NULL ? primary : "lock not available");
   } else if (primary != NULL && detail != NULL) {
     ms_error_set(err, MS_E_SQL, "%s (%s)", primary, detail);
   } else if (primary != NULL) {
@@ -574,6 +581,26 @@ static int pg_finish_sync(ms_conn *conn, ms_arena *arena, int commit, ms_error *
   return status;
 }
 
+/* Opens a REPEATABLE READ READ ONLY transaction for a plan unless one is
+** open: the catalog queries then share one snapshot. */
+static int pg_begin_read(ms_conn *conn, ms_arena *arena, int *started, ms_error *err) {
+  PGconn *pg = connection_handle(conn);
+  *started = 0;
+  if (pg == NULL) return ms_error_set(err, MS_E_CLOSED, "the connection is closed");
+  if (PQtransactionStatus(pg) != PQTRANS_IDLE) return MS_OK;
+  if (ms_exec(conn, arena, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", err) != MS_OK) return MS_ERROR;
+  *started = 1;
+  return MS_OK;
+}
+
+/* Ends the read transaction pg_begin_read opened. */
+static int pg_finish_read(ms_conn *conn, ms_arena *arena, int started, ms_error *err) {
+  PGconn *pg = connection_handle(conn);
+  if (!started || pg == NULL || PQstatus(pg) != CONNECTION_OK || PQtransactionStatus(pg) == PQTRANS_IDLE)
+    return MS_OK;
+  return ms_exec(conn, arena, "ROLLBACK", err);
+}
+
 /* The PostgreSQL dialect: every operation the core needs, in one table. */
 const ms_dialect ms_dialect_postgres = {
   "postgres",
@@ -593,5 +620,7 @@ const ms_dialect ms_dialect_postgres = {
   ms_pg_foreign_key_name,
   ms_pg_emit,
   63,                     /* max_identifier_length: NAMEDATALEN - 1 */
-  ms_pg_list_views
+  ms_pg_list_views,
+  pg_begin_read,
+  pg_finish_read
 };

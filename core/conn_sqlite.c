@@ -353,6 +353,23 @@ static int sqlite_finish_sync(ms_conn *conn, ms_arena *arena, int commit, ms_err
   return status;
 }
 
+/* Opens a read transaction for a plan unless one is open already: every
+** introspection query then sees the same schema. */
+static int sqlite_begin_read(ms_conn *conn, ms_arena *arena, int *started, ms_error *err) {
+  *started = 0;
+  if (conn->handle == NULL) return ms_error_set(err, MS_E_CLOSED, "the connection is closed");
+  if (!sqlite3_get_autocommit(connection_database(conn))) return MS_OK;
+  if (ms_exec(conn, arena, "BEGIN", err) != MS_OK) return MS_ERROR;
+  *started = 1;
+  return MS_OK;
+}
+
+/* Ends the read transaction begin_read opened (nothing was written). */
+static int sqlite_finish_read(ms_conn *conn, ms_arena *arena, int started, ms_error *err) {
+  if (!started || conn->handle == NULL || sqlite3_get_autocommit(connection_database(conn))) return MS_OK;
+  return ms_exec(conn, arena, "ROLLBACK", err);
+}
+
 /* The SQLite dialect: every operation the core needs, in one table. */
 const ms_dialect ms_dialect_sqlite = {
   "sqlite",
@@ -372,5 +389,7 @@ const ms_dialect ms_dialect_sqlite = {
   ms_sqlite_foreign_key_name,
   ms_sqlite_emit,
   0,                     /* max_identifier_length: no limit */
-  ms_sqlite_list_views
+  ms_sqlite_list_views,
+  sqlite_begin_read,
+  sqlite_finish_read
 };

@@ -495,6 +495,12 @@ struct ms_dialect {
   ** (NULL/0: the default schema), in one statement.  May be NULL. */
   int (*list_views)(ms_conn *conn, ms_arena *arena, const char **schemas, size_t n_schemas,
                     ms_view **out, size_t *n_out, ms_error *err);
+
+  /* The read of a plan: one consistent snapshot of the catalogs when no
+  ** transaction is open (sqlite BEGIN, postgres REPEATABLE READ READ ONLY);
+  ** *started says whether begin_read opened one, for finish_read to end. */
+  int (*begin_read)(ms_conn *conn, ms_arena *arena, int *started, ms_error *err);
+  int (*finish_read)(ms_conn *conn, ms_arena *arena, int started, ms_error *err);
 };
 
 extern const ms_dialect ms_dialect_sqlite;
@@ -506,7 +512,7 @@ const ms_dialect *ms_find_dialect(const char *name);
 
 typedef enum ms_sync_mode { MS_MODE_PLAN, MS_MODE_SYNC } ms_sync_mode;
 
-/* The whole pipeline.  MODE_PLAN: introspect (in a read transaction), diff,
+/* The whole pipeline.  MODE_PLAN: introspect (in a read snapshot), diff,
 ** emit; nothing is changed.  MODE_SYNC: begin_sync, introspect, diff, emit,
 ** run every non-skipped step (checks, then statements), finish_sync(commit);
 ** any failure rolls back everything and returns the error.
