@@ -287,10 +287,14 @@ static int core_connect(lua_State *L) {
 /* conn:info() -> { dialect =, database =, schema = } */
 static int connection_info(lua_State *L) {
   lconnection *c = open_connection(L);
-  lua_createtable(L, 0, 3);
+  lua_createtable(L, 0, 4);
   set_string_field(L, "dialect", c->conn.dialect->name);
   set_string_field(L, "database", c->conn.database_name);
   set_string_field(L, "schema", c->conn.default_schema);
+  /* the longest name the database keeps whole, in bytes (0: no limit), so
+  ** that the Lua layer can refuse a longer one at define() time */
+  lua_pushinteger(L, (lua_Integer)c->conn.dialect->max_identifier_length);
+  lua_setfield(L, -2, "maxIdentifierLength");
   return 1;
 }
 
@@ -408,6 +412,17 @@ static int connection_exec(lua_State *L) {
 /* ------------------------------------------------ desired schema from Lua */
 
 /* Where a definition error is, for messages. */
+/* A type already converted during this read: most columns of a schema share
+** a handful of types, and converting each through the dialect again would
+** cost a thousand-table sync tens of thousands of string rewrites. */
+typedef struct known_type {
+  const char *key, *sql;
+  long long length, precision, scale;
+  const char *native, *canonical;
+} known_type;
+
+#define KNOWN_TYPES 64
+
 typedef struct reader {
   lua_State *L;
   ms_arena *arena;
@@ -415,6 +430,8 @@ typedef struct reader {
   const char *default_schema;
   const char *table;        /* table being read */
   const char *column;       /* column being read */
+  known_type known[KNOWN_TYPES];
+  size_t n_known;
 } reader;
 
 /* Raises E_DEFINITION naming the table and column being read. */
@@ -514,6 +531,19 @@ static void read_type(reader *r, const ms_table *table, ms_column *column) {
   spec.schema = table->schema ? table->schema : r->default_schema;
   spec.table = table->name;
   spec.column = column->name;
+  /* Every type but ENUM maps the same way wherever it appears. */
+  if (strcmp(spec.key, "ENUM") != 0) {
+    size_t i;
+    for (i = 0; i < r->n_known; i++) {
+      const known_type *k = &r->known[i];
+      if (k->length == spec.length && k->precision == spec.precision && k->scale == spec.scale
+          && strcmp(k->key, spec.key) == 0 && ms_same_name(k->sql, spec.sql)) {
+        column->native_type = k->native;
+        column->type = k->canonical;
+        return;
+      }
+    }
+  }
   ms_error_init(&err, r->arena);
   native = r->dialect->native_type(r->arena, &spec, &err);
   if (native == NULL) {
@@ -528,6 +558,16 @@ static void read_type(reader *r, const ms_table *table, ms_column *column) {
     column->n_enum_values = spec.n_values;
   } else {
     column->type = r->dialect->canonical_type(r->arena, native);
+    if (r->n_known < KNOWN_TYPES) {
+      known_type *k = &r->known[r->n_known++];
+      k->key = spec.key;
+      k->sql = spec.sql;
+      k->length = spec.length;
+      k->precision = spec.precision;
+      k->scale = spec.scale;
+      k->native = native;
+      k->canonical = column->type;
+    }
   }
 }
 
