@@ -16,14 +16,42 @@
 ** "ENUM" with its values; other enum types keep their name, so that
 ** T.SQL('mood') compares equal to a column of type mood.
 **
-** Canonical defaults: a small tokenizer rewrites an expression so that what
-** the server prints back (pg_get_expr) and what the model wrote meet: casts
-** are dropped ('a'::character varying -> 'a'), a quoted number cast to a
-** numeric type becomes the number ('-1'::integer -> -1), grouping
-** parentheses go, words are lower-cased, spacing is fixed, and now(),
-** CURRENT_TIMESTAMP, transaction_timestamp() are all CURRENT_TIMESTAMP.
-** The result is only ever compared, never executed.  The same function
-** canonicalises partial-index predicates.
+** Canonical defaults and predicates (decision).  Two ways were weighed:
+** (a) have the server deparse the desired expressions too, in one extra
+** query per plan; (b) canonicalise both sides aggressively on the client.
+** The server cannot print a bare expression the way pg_get_expr prints a
+** stored one without storing it (DDL, which a no-op sync must not send) or
+** going through EXPLAIN (planner output: folded constants, qualified names,
+** another printer), and core.canonicalDefault (discovery, fuzzing) must work
+** without a connection.  So it is (b): a tokenizer and a few rewrites that
+** undo exactly what the server does when it stores and prints an
+** expression, applied to both sides, each rewrite idempotent:
+**   - casts of literals go ('a'::character varying -> 'a'; '-1'::integer ->
+**     -1; NULL::text -> NULL), and casts of anything to a string type
+**     (status::text -> status), which the server adds around varchar;
+**     other casts stay with their type in the server's words (x::int ->
+**     x::integer, ::int8 -> ::bigint, ::varchar -> ::character varying);
+**     a string cast to jsonb is re-printed as jsonb prints it;
+**   - x = ANY (ARRAY[a, b]) -> x in (a, b) and x <> ALL (ARRAY[...]) ->
+**     x not in (...) (how IN lists are stored); a one-item list becomes
+**     = / <> (x IN (7) is stored as x = 7);
+**   - x BETWEEN a AND b -> x >= a and x <= b (NOT BETWEEN: x < a or x > b),
+**     for simple operands; ~~ / ~~* / !~~ / !~~* -> like / ilike / not ...;
+**   - parentheses: every pair that PostgreSQL's operator precedence makes
+**     needless is removed (the manual's precedence table; AND/OR are
+**     associative, arithmetic left-associative), so NOT (a = 1) and the
+**     server's NOT a = 1, or (a + b) > c and a + b > c, meet.  Expressions
+**     with a subquery or a window clause keep the simpler rule (parentheses
+**     around the whole and around a single token only);
+**   - words are lower-cased, spacing is fixed, numbers are spelled one way,
+**     and now(), CURRENT_TIMESTAMP, transaction_timestamp() are all
+**     CURRENT_TIMESTAMP.
+** Every rewrite but the cast dropping keeps the meaning (a canonical index
+** predicate is also what CREATE INDEX is given); a predicate that needs a
+** cast to text to mean what it says is not one the model can state.  Known
+** limit: a cast the server drops
+** because it changes nothing (n::integer on an integer column) needs the
+** column's type, which this text-only pass does not have.
 */
 #include "pg_dialect.h"
 
@@ -254,6 +282,49 @@ static size_t next_kept(const token_list *list, size_t i) {
   return list->count;
 }
 
+/* The text of a 'string literal' token ('' undoubled). */
+static const char *string_value(ms_arena *arena, const char *literal) {
+  ms_buf out;
+  size_t i, n = strlen(literal);
+  ms_buf_init(&out, arena);
+  for (i = 1; i + 1 < n; i++) {
+    ms_buf_addc(&out, literal[i]);
+    if (literal[i] == '\'' && literal[i + 1] == '\'') i++;
+  }
+  return ms_buf_string(&out);
+}
+
+/* text as a 'string literal' token. */
+static const char *string_literal(ms_arena *arena, const char *text) {
+  ms_buf out;
+  ms_buf_init(&out, arena);
+  ms_buf_add_literal(&out, text);
+  return ms_buf_string(&out);
+}
+
+/* Rewrites the type name of a kept cast (tokens [first, end)) in the words
+** the server prints: x::int -> x::integer, ::int8 -> ::bigint, ::varchar ->
+** ::character varying, ::timestamptz -> ::timestamp with time zone ... */
+static void canonical_type_words(token_list *list, size_t first, size_t end) {
+  static const char *const synonyms[][2] = {
+    { "int", "integer" }, { "int4", "integer" }, { "int8", "bigint" }, { "int2", "smallint" },
+    { "float8", "double precision" }, { "float4", "real" }, { "bool", "boolean" },
+    { "decimal", "numeric" }, { "varchar", "character varying" }, { "char", "character" },
+    { "bpchar", "character" }, { "timestamptz", "timestamp with time zone" },
+    { "timetz", "time with time zone" }, { NULL, NULL }
+  };
+  token *t = &list->items[first];
+  size_t i;
+  if (t->kind != TOKEN_WORD) return;
+  for (i = 0; synonyms[i][0] != NULL; i++)
+    if (word_is(t, synonyms[i][0])) {
+      t->text = synonyms[i][1];
+      return;
+    }
+  if ((word_is(t, "timestamp") || word_is(t, "time")) && first + 1 == end)
+    t->text = word_is(t, "time") ? "time without time zone" : "timestamp without time zone";
+}
+
 /* Removes the casts the server adds when it prints an expression back: every
 ** cast of a literal ('a'::character varying -> 'a'; a quoted number cast to
 ** a numeric type becomes the number: '-1'::integer -> -1; NULL::text ->
@@ -292,6 +363,12 @@ static void drop_casts(ms_arena *arena, token_list *list) {
     operand = k == (size_t)-1 ? NULL : &list->items[k];
     literal = operand != NULL && (operand->kind == TOKEN_STRING || operand->kind == TOKEN_NUMBER
                                   || word_is(operand, "null"));
+    if (operand != NULL && operand->kind == TOKEN_STRING && end == j + 1 && word_is(&list->items[j], "jsonb")) {
+      /* '{"b":1}'::jsonb: the value as jsonb prints it, so both sides meet. */
+      const char *normal = ms_pg_normalise_jsonb(arena, string_value(arena, operand->text));
+      if (normal != NULL) operand->text = string_literal(arena, normal);
+    }
+    if (operand != NULL && !literal && !textual) canonical_type_words(list, j, end);
     if (operand != NULL && (literal || textual)) {
       for (k = i; k < end; k++) list->items[k].removed = 1;
       if (numeric && operand->kind == TOKEN_STRING) {
@@ -329,6 +406,7 @@ static void merge_signs(ms_arena *arena, token_list *list) {
     if (strcmp(sign->text, "-") != 0 && strcmp(sign->text, "+") != 0) continue;
     next = next_kept(list, i);
     if (next >= list->count || list->items[next].kind != TOKEN_NUMBER) continue;
+    if (list->items[next].text[0] == '-' || list->items[next].text[0] == '+') continue;
     before = previous_kept(list, i);
     if (before != (size_t)-1) {
       token_kind k = list->items[before].kind;
@@ -384,6 +462,408 @@ static void drop_redundant_parentheses(token_list *list) {
   }
 }
 
+/* ------------------------------------------- rewrites the server makes */
+
+/* Longer expressions keep the simple treatment (the passes below are
+** quadratic, and a predicate or a default is never that long). */
+#define MAX_PRECEDENCE_TOKENS 2000
+
+/* A copy of the kept tokens only (rewrites below insert and drop freely). */
+static token_list kept_tokens(ms_arena *arena, const token_list *list) {
+  token_list out = { NULL, 0, 0 };
+  size_t i;
+  for (i = 0; i < list->count; i++)
+    if (!list->items[i].removed)
+      push_token(arena, &out, list->items[i].kind, list->items[i].text, strlen(list->items[i].text));
+  return out;
+}
+
+/* Appends a token given as a NUL-terminated text. */
+static void add_token(ms_arena *arena, token_list *list, token_kind kind, const char *text) {
+  push_token(arena, list, kind, text, strlen(text));
+}
+
+/* Appends tokens [from, to) of another list. */
+static void add_tokens(ms_arena *arena, token_list *out, const token_list *list, size_t from, size_t to) {
+  size_t i;
+  for (i = from; i < to && i < list->count; i++)
+    add_token(arena, out, list->items[i].kind, list->items[i].text);
+}
+
+/* Whether a token is one operand on its own: a name, a literal, a number. */
+static int simple_operand(const token *t) {
+  return t->kind == TOKEN_NUMBER || t->kind == TOKEN_STRING || t->kind == TOKEN_QUOTED
+      || (t->kind == TOKEN_WORD && !grouping_keyword(t) && !word_is(t, "in") && !word_is(t, "any")
+          && !word_is(t, "all") && !word_is(t, "array") && !word_is(t, "case") && !word_is(t, "end"));
+}
+
+/* The end (exclusive) of the simple operand starting at i: a name with its
+** qualifiers (a.b.c) or one literal; i itself when there is none. */
+static size_t operand_end(const token_list *list, size_t i) {
+  if (i >= list->count || !simple_operand(&list->items[i])) return i;
+  i++;
+  while (i + 1 < list->count && list->items[i].kind == TOKEN_DOT
+         && (list->items[i + 1].kind == TOKEN_WORD || list->items[i + 1].kind == TOKEN_QUOTED))
+    i += 2;
+  return i;
+}
+
+/* Pattern operators PostgreSQL prints for LIKE and friends, back to words:
+** ~~ like, !~~ not like, ~~* ilike, !~~* not ilike. */
+static token_list like_words(ms_arena *arena, const token_list *list) {
+  token_list out = { NULL, 0, 0 };
+  size_t i;
+  for (i = 0; i < list->count; i++) {
+    const token *t = &list->items[i];
+    if (t->kind == TOKEN_OPERATOR && (strcmp(t->text, "~~") == 0 || strcmp(t->text, "~~*") == 0
+                                      || strcmp(t->text, "!~~") == 0 || strcmp(t->text, "!~~*") == 0)) {
+      if (t->text[0] == '!') add_token(arena, &out, TOKEN_WORD, "not");
+      add_token(arena, &out, TOKEN_WORD, t->text[strlen(t->text) - 1] == '*' ? "ilike" : "like");
+      continue;
+    }
+    add_token(arena, &out, t->kind, t->text);
+  }
+  return out;
+}
+
+/* Whether tokens [from, to) hold a comma outside any nested group. */
+static int has_top_level_comma(const token_list *list, size_t from, size_t to) {
+  size_t i;
+  for (i = from; i < to; i++) {
+    token_kind k = list->items[i].kind;
+    if (k == TOKEN_OPEN || k == TOKEN_OPEN_BRACKET) { i = skip_group(list, i) - 1; continue; }
+    if (k == TOKEN_COMMA) return 1;
+  }
+  return 0;
+}
+
+/* x = ANY (ARRAY[a, b]) -> x in (a, b); x <> ALL (ARRAY[a, b]) -> x not in
+** (a, b), which is how the server stores IN lists; then an IN list of one
+** simple item becomes = / <> (the server stores x IN (7) as x = 7). */
+static token_list in_lists(ms_arena *arena, const token_list *list) {
+  token_list out = { NULL, 0, 0 };
+  size_t i = 0;
+  while (i < list->count) {
+    const token *t = &list->items[i];
+    int any = 0, negated = 0;
+    size_t items_from = 0, items_to = 0, next = 0;
+    /* "= any (" or "<> all (" followed by ARRAY[...] inside any number of parentheses. */
+    if (t->kind == TOKEN_OPERATOR && i + 2 < list->count && list->items[i + 2].kind == TOKEN_OPEN
+        && ((strcmp(t->text, "=") == 0 && word_is(&list->items[i + 1], "any"))
+            || ((strcmp(t->text, "<>") == 0 || strcmp(t->text, "!=") == 0) && word_is(&list->items[i + 1], "all")))) {
+      size_t k = i + 2, opens = 0, close_from;
+      while (k < list->count && list->items[k].kind == TOKEN_OPEN) { k++; opens++; }
+      if (k + 1 < list->count && word_is(&list->items[k], "array")
+          && list->items[k + 1].kind == TOKEN_OPEN_BRACKET) {
+        size_t after = skip_group(list, k + 1);
+        if (list->items[after - 1].kind != TOKEN_CLOSE_BRACKET) after = k + 2;
+        close_from = after;
+        while (close_from < list->count && list->items[close_from].kind == TOKEN_CLOSE && opens > 0) {
+          close_from++;
+          opens--;
+        }
+        if (opens == 0 && after - 1 > k + 2) {
+          any = 1;
+          negated = t->text[0] != '=';
+          items_from = k + 2;
+          items_to = after - 1;
+          next = close_from;
+        }
+      }
+    } else if ((word_is(t, "in") || (word_is(t, "not") && i + 1 < list->count && word_is(&list->items[i + 1], "in")))) {
+      size_t open = word_is(t, "in") ? i + 1 : i + 2;
+      if (open < list->count && list->items[open].kind == TOKEN_OPEN) {
+        size_t after = skip_group(list, open);
+        if (after - 1 > open + 1 && list->items[after - 1].kind == TOKEN_CLOSE
+            && !word_is(&list->items[open + 1], "select")) {
+          any = 1;
+          negated = word_is(t, "not");
+          items_from = open + 1;
+          items_to = after - 1;
+          next = after;
+        }
+      }
+    }
+    if (!any) {
+      add_token(arena, &out, t->kind, t->text);
+      i++;
+      continue;
+    }
+    if (!has_top_level_comma(list, items_from, items_to)
+        && operand_end(list, items_from) == items_to) {
+      add_token(arena, &out, TOKEN_OPERATOR, negated ? "<>" : "=");
+      add_tokens(arena, &out, list, items_from, items_to);
+    } else {
+      if (negated) add_token(arena, &out, TOKEN_WORD, "not");
+      add_token(arena, &out, TOKEN_WORD, "in");
+      add_token(arena, &out, TOKEN_OPEN, "(");
+      add_tokens(arena, &out, list, items_from, items_to);
+      add_token(arena, &out, TOKEN_CLOSE, ")");
+    }
+    i = next;
+  }
+  return out;
+}
+
+/* Whether the token before a BETWEEN operand (at i, or nothing) leaves the
+** operand alone: nothing that binds tighter than BETWEEN can precede it. */
+static int loose_before(const token_list *list, size_t i) {
+  const token *t;
+  if (i == (size_t)-1) return 1;
+  t = &list->items[i];
+  if (t->kind == TOKEN_OPEN || t->kind == TOKEN_COMMA) return 1;
+  if (t->kind == TOKEN_WORD)
+    return word_is(t, "and") || word_is(t, "or") || word_is(t, "not") || word_is(t, "when")
+        || word_is(t, "then") || word_is(t, "else");
+  if (t->kind == TOKEN_OPERATOR)
+    return strcmp(t->text, "=") == 0 || strcmp(t->text, "<>") == 0 || strcmp(t->text, "!=") == 0
+        || strcmp(t->text, "<") == 0 || strcmp(t->text, ">") == 0 || strcmp(t->text, "<=") == 0
+        || strcmp(t->text, ">=") == 0;
+  return 0;
+}
+
+/* Whether the token after a BETWEEN bound (at i) ends the bound. */
+static int loose_after(const token_list *list, size_t i) {
+  const token *t;
+  if (i >= list->count) return 1;
+  t = &list->items[i];
+  if (t->kind == TOKEN_CLOSE || t->kind == TOKEN_COMMA) return 1;
+  if (t->kind == TOKEN_WORD)
+    return word_is(t, "and") || word_is(t, "or") || word_is(t, "then") || word_is(t, "else")
+        || word_is(t, "end") || word_is(t, "is");
+  return 0;
+}
+
+/* x BETWEEN a AND b -> (x >= a and x <= b); NOT BETWEEN -> (x < a or x >
+** b): how the server stores them.  Only for simple operands, where the
+** rewrite cannot change what binds to what. */
+static token_list between_ranges(ms_arena *arena, const token_list *list) {
+  token_list out = { NULL, 0, 0 };
+  size_t i = 0;
+  while (i < list->count) {
+    size_t x_end = operand_end(list, i), op, a, a_end, b, b_end;
+    int negated;
+    if (x_end == i || !loose_before(list, i == 0 ? (size_t)-1 : i - 1)) goto plain;
+    op = x_end;
+    negated = op < list->count && word_is(&list->items[op], "not");
+    if (negated) op++;
+    if (op >= list->count || !word_is(&list->items[op], "between")) goto plain;
+    a = op + 1;
+    a_end = operand_end(list, a);
+    if (a_end == a || a_end >= list->count || !word_is(&list->items[a_end], "and")) goto plain;
+    b = a_end + 1;
+    b_end = operand_end(list, b);
+    if (b_end == b || !loose_after(list, b_end)) goto plain;
+    add_token(arena, &out, TOKEN_OPEN, "(");
+    add_tokens(arena, &out, list, i, x_end);
+    add_token(arena, &out, TOKEN_OPERATOR, negated ? "<" : ">=");
+    add_tokens(arena, &out, list, a, a_end);
+    add_token(arena, &out, TOKEN_WORD, negated ? "or" : "and");
+    add_tokens(arena, &out, list, i, x_end);
+    add_token(arena, &out, TOKEN_OPERATOR, negated ? ">" : "<=");
+    add_tokens(arena, &out, list, b, b_end);
+    add_token(arena, &out, TOKEN_CLOSE, ")");
+    i = b_end;
+    continue;
+  plain:
+    add_token(arena, &out, list->items[i].kind, list->items[i].text);
+    i++;
+  }
+  return out;
+}
+
+/* ------------------------------------------- parentheses by precedence */
+
+/* PostgreSQL's operator precedence, tightest first (the table of the
+** manual's "Operator Precedence"); BOUNDARY is what ends an expression. */
+enum {
+  LEVEL_ATOM = 0, LEVEL_MEMBER, LEVEL_CAST, LEVEL_SUBSCRIPT, LEVEL_UNARY, LEVEL_COLLATE,
+  LEVEL_AT, LEVEL_POWER, LEVEL_MULTIPLY, LEVEL_ADD, LEVEL_OTHER, LEVEL_LIKE, LEVEL_COMPARE,
+  LEVEL_IS, LEVEL_NOT, LEVEL_AND, LEVEL_OR, LEVEL_BOUNDARY = 99, LEVEL_LIST = 100
+};
+
+/* Whether a word starts or ends a part of CASE (a boundary for operators). */
+static int case_word(const token *t) {
+  return word_is(t, "case") || word_is(t, "when") || word_is(t, "then") || word_is(t, "else")
+      || word_is(t, "end");
+}
+
+/* The precedence level of a word used as an operator, LEVEL_ATOM for any
+** other word.  `prefix` says the word stands where an operand must start. */
+static int word_level(const token_list *list, size_t i, int prefix) {
+  const token *t = &list->items[i];
+  if (word_is(t, "or")) return LEVEL_OR;
+  if (word_is(t, "and")) return LEVEL_AND;
+  if (word_is(t, "not")) {
+    if (prefix) return LEVEL_NOT;
+    return (i > 0 && word_is(&list->items[i - 1], "is")) ? LEVEL_IS : LEVEL_LIKE;
+  }
+  if (word_is(t, "is") || word_is(t, "isnull") || word_is(t, "notnull") || word_is(t, "distinct")
+      || word_is(t, "from"))
+    return LEVEL_IS;
+  if (word_is(t, "like") || word_is(t, "ilike") || word_is(t, "similar") || word_is(t, "to")
+      || word_is(t, "between") || word_is(t, "in") || word_is(t, "escape") || word_is(t, "symmetric"))
+    return LEVEL_LIKE;
+  if (word_is(t, "collate")) return LEVEL_COLLATE;
+  if (word_is(t, "at")) return LEVEL_AT;
+  if (case_word(t)) return LEVEL_BOUNDARY;
+  return LEVEL_ATOM;
+}
+
+/* The level of a binary operator's text. */
+static int operator_level(const char *op) {
+  if (strcmp(op, "^") == 0) return LEVEL_POWER;
+  if (strcmp(op, "*") == 0 || strcmp(op, "/") == 0 || strcmp(op, "%") == 0) return LEVEL_MULTIPLY;
+  if (strcmp(op, "+") == 0 || strcmp(op, "-") == 0) return LEVEL_ADD;
+  if (strcmp(op, "=") == 0 || strcmp(op, "<") == 0 || strcmp(op, ">") == 0 || strcmp(op, "<=") == 0
+      || strcmp(op, ">=") == 0 || strcmp(op, "<>") == 0 || strcmp(op, "!=") == 0)
+    return LEVEL_COMPARE;
+  return LEVEL_OTHER;
+}
+
+/* Whether token i stands where an operand must start (so + - NOT there
+** are prefix operators). */
+static int at_operand_start(const token_list *list, size_t i) {
+  const token *before;
+  if (i == 0) return 1;
+  before = &list->items[i - 1];
+  switch (before->kind) {
+  case TOKEN_OPEN: case TOKEN_COMMA: case TOKEN_OPEN_BRACKET: case TOKEN_OPERATOR: return 1;
+  case TOKEN_WORD: return word_level(list, i - 1, 0) != LEVEL_ATOM;
+  default: return 0;
+  }
+}
+
+/* The level of token i as an operator (LEVEL_ATOM for operands). */
+static int token_level(const token_list *list, size_t i) {
+  const token *t = &list->items[i];
+  switch (t->kind) {
+  case TOKEN_OPERATOR:
+    return at_operand_start(list, i) ? LEVEL_UNARY : operator_level(t->text);
+  case TOKEN_WORD: return word_level(list, i, at_operand_start(list, i));
+  case TOKEN_CAST: return LEVEL_CAST;
+  case TOKEN_DOT: return LEVEL_MEMBER;
+  default: return LEVEL_ATOM;
+  }
+}
+
+/* The loosest operator inside the group opened at `open` (closing at
+** `close`), not looking into nested groups or CASE ... END; LEVEL_LIST when
+** it holds a comma (a row or a list, never a mere grouping). */
+static int inner_level(const token_list *list, size_t open, size_t close) {
+  int level = LEVEL_ATOM, cases = 0;
+  size_t i;
+  for (i = open + 1; i < close; i++) {
+    const token *t = &list->items[i];
+    int l;
+    if (t->kind == TOKEN_OPEN || t->kind == TOKEN_OPEN_BRACKET) { i = skip_group(list, i) - 1; continue; }
+    if (word_is(t, "case")) { cases++; continue; }
+    if (word_is(t, "end")) { if (cases > 0) cases--; continue; }
+    if (cases > 0) continue;
+    if (t->kind == TOKEN_COMMA) return LEVEL_LIST;
+    l = token_level(list, i);
+    if (l != LEVEL_BOUNDARY && l > level) level = l;
+  }
+  return level;
+}
+
+/* The level of the operator just before a group (BOUNDARY when the group
+** starts an expression); -1 when the "(" is not a grouping one (a call's
+** or IN's list, or something not understood). */
+static int left_level(const token_list *list, size_t open) {
+  const token *before;
+  if (open == 0) return LEVEL_BOUNDARY;
+  before = &list->items[open - 1];
+  switch (before->kind) {
+  case TOKEN_OPEN: case TOKEN_COMMA: case TOKEN_OPEN_BRACKET: return LEVEL_BOUNDARY;
+  case TOKEN_OPERATOR: return token_level(list, open - 1);
+  case TOKEN_WORD: {
+    int l = word_level(list, open - 1, at_operand_start(list, open - 1));
+    if (l == LEVEL_ATOM || word_is(before, "in") || word_is(before, "from")) return -1;
+    return l;
+  }
+  default: return -1;
+  }
+}
+
+/* The level of the operator just after a group (BOUNDARY when the group
+** ends an expression); LEVEL_ATOM when what follows is not understood. */
+static int right_level(const token_list *list, size_t after) {
+  const token *t;
+  if (after >= list->count) return LEVEL_BOUNDARY;
+  t = &list->items[after];
+  switch (t->kind) {
+  case TOKEN_CLOSE: case TOKEN_COMMA: case TOKEN_CLOSE_BRACKET: return LEVEL_BOUNDARY;
+  case TOKEN_OPERATOR: return operator_level(t->text);
+  case TOKEN_CAST: return LEVEL_CAST;
+  case TOKEN_DOT: return LEVEL_MEMBER;
+  case TOKEN_OPEN_BRACKET: return LEVEL_SUBSCRIPT;
+  case TOKEN_WORD: {
+    int l = word_level(list, after, 0);
+    return l;
+  }
+  default: return LEVEL_ATOM;
+  }
+}
+
+/* Whether the grouping parentheses at open/close can go without changing
+** what the expression means. */
+static int parentheses_needless(const token_list *list, size_t open, size_t close) {
+  int left = left_level(list, open), right = right_level(list, close + 1);
+  int inner = inner_level(list, open, close);
+  if (left < 0 || inner == LEVEL_LIST || close == open + 1) return 0;
+  if (inner == LEVEL_ATOM) {
+    if (right > LEVEL_SUBSCRIPT) return 1;
+    return close == open + 2;                       /* (x)::t -> x::t */
+  }
+  if (inner < left && inner < right) return 1;
+  /* AND and OR are associative; a left operand of a left-associative
+  ** operator of its own level needs nothing either: (a - b) - c. */
+  if ((inner == LEVEL_AND || inner == LEVEL_OR) && inner <= left && inner <= right) return 1;
+  if (inner >= LEVEL_POWER && inner <= LEVEL_OTHER && inner == right && inner < left) return 1;
+  return 0;
+}
+
+/* Whether the precedence rules can be trusted on this expression (no
+** subquery, no character we do not know). */
+static int precedence_known(const token_list *list) {
+  size_t i;
+  for (i = 0; i < list->count; i++) {
+    const token *t = &list->items[i];
+    if (t->kind == TOKEN_OTHER || word_is(t, "select") || word_is(t, "values") || word_is(t, "over")
+        || word_is(t, "filter") || word_is(t, "within") || word_is(t, "operator"))
+      return 0;
+  }
+  return 1;
+}
+
+/* Removes every pair of parentheses that precedence makes needless, until
+** none is left, so that the server's printing (which adds some and drops
+** others) and the model's text meet: NOT (a = 1) and NOT a = 1 alike.
+** Returns the new list. */
+static token_list minimal_parentheses(ms_arena *arena, token_list list) {
+  int changed = 1;
+  while (changed) {
+    size_t i;
+    changed = 0;
+    for (i = 0; i < list.count; i++) {
+      size_t close;
+      if (list.items[i].kind != TOKEN_OPEN) continue;
+      close = skip_group(&list, i) - 1;
+      if (close >= list.count || list.items[close].kind != TOKEN_CLOSE) continue;
+      if (parentheses_needless(&list, i, close)) {
+        list.items[i].removed = 1;
+        list.items[close].removed = 1;
+        merge_signs(arena, &list);
+        list = kept_tokens(arena, &list);
+        changed = 1;
+        break;
+      }
+    }
+  }
+  return list;
+}
+
 /* Whether the quoted identifier "text" would read the same unquoted. */
 static int plain_quoted(const char *text) {
   size_t n = strlen(text), i;
@@ -393,6 +873,21 @@ static int plain_quoted(const char *text) {
     if (!(islower((unsigned char)text[i]) || isdigit((unsigned char)text[i]) || text[i] == '_'))
       return 0;
   return 1;
+}
+
+/* Whether a quoted name ("and") is a word the passes above read as SQL:
+** it keeps its quotes, so the text means the same when read again. */
+static int keyword_name(const char *quoted) {
+  static const char *const words[] = {
+    "and", "or", "not", "is", "isnull", "notnull", "in", "like", "ilike", "similar", "to",
+    "between", "symmetric", "escape", "collate", "at", "distinct", "from", "case", "when", "then",
+    "else", "end", "any", "all", "array", "some", "select", "values", "over", "filter", "within",
+    "operator", "null", "true", "false", "unknown", "exists", "cast", NULL
+  };
+  size_t i, n = strlen(quoted);
+  for (i = 0; words[i] != NULL; i++)
+    if (strlen(words[i]) == n - 2 && strncmp(quoted + 1, words[i], n - 2) == 0) return 1;
+  return 0;
 }
 
 /* Writes the kept tokens with fixed spacing. */
@@ -406,13 +901,16 @@ static char *join_tokens(ms_arena *arena, const token_list *list) {
     int space = 1;
     if (t->removed) continue;
     if (before == NULL) space = 0;
+    else if ((before->kind == TOKEN_DOT && t->kind == TOKEN_NUMBER)
+             || (t->kind == TOKEN_DOT && before->kind == TOKEN_NUMBER)) space = 1;   /* not 1.5 */
     else if (before->kind == TOKEN_OPEN || before->kind == TOKEN_OPEN_BRACKET
              || before->kind == TOKEN_DOT || before->kind == TOKEN_CAST) space = 0;
     else if (t->kind == TOKEN_CLOSE || t->kind == TOKEN_CLOSE_BRACKET || t->kind == TOKEN_COMMA
              || t->kind == TOKEN_DOT || t->kind == TOKEN_OPEN_BRACKET || t->kind == TOKEN_CAST)
       space = 0;
     else if (t->kind == TOKEN_OPEN && (before->kind == TOKEN_QUOTED
-             || (before->kind == TOKEN_WORD && !grouping_keyword(before)))) space = 0;
+             || (before->kind == TOKEN_WORD && !grouping_keyword(before) && !word_is(before, "in"))))
+      space = 0;
     if (space) ms_buf_addc(&out, ' ');
     switch (t->kind) {
     case TOKEN_WORD: {
@@ -421,7 +919,7 @@ static char *join_tokens(ms_arena *arena, const token_list *list) {
       break;
     }
     case TOKEN_QUOTED:
-      if (plain_quoted(t->text)) ms_buf_addn(&out, t->text + 1, strlen(t->text) - 2);
+      if (plain_quoted(t->text) && !keyword_name(t->text)) ms_buf_addn(&out, t->text + 1, strlen(t->text) - 2);
       else ms_buf_add(&out, t->text);
       break;
     case TOKEN_NUMBER:
@@ -436,13 +934,37 @@ static char *join_tokens(ms_arena *arena, const token_list *list) {
   return ms_buf_string(&out);
 }
 
-/* The canonical form of an expression (see the head of this file). */
-static char *canonical_expression(ms_arena *arena, const char *sql) {
+/* One round of canonicalisation (see the head of this file). */
+static char *canonical_round(ms_arena *arena, const char *sql) {
   token_list list = tokenize(arena, sql);
   drop_casts(arena, &list);
-  drop_redundant_parentheses(&list);
-  merge_signs(arena, &list);
+  if (list.count <= MAX_PRECEDENCE_TOKENS && precedence_known(&list)) {
+    merge_signs(arena, &list);
+    list = kept_tokens(arena, &list);
+    list = like_words(arena, &list);
+    list = in_lists(arena, &list);
+    list = between_ranges(arena, &list);
+    list = minimal_parentheses(arena, list);
+  } else {
+    drop_redundant_parentheses(&list);
+    merge_signs(arena, &list);
+  }
   return join_tokens(arena, &list);
+}
+
+/* The canonical form of an expression: rounds until the text no longer
+** changes (a rewrite can open the way to another one: a cast of "(3)" is a
+** cast of a literal once the parentheses are gone), so that the canonical
+** form of a canonical form is itself. */
+static char *canonical_expression(ms_arena *arena, const char *sql) {
+  char *text = canonical_round(arena, sql);
+  int round;
+  for (round = 0; round < 8; round++) {
+    char *again = canonical_round(arena, text);
+    if (strcmp(again, text) == 0) break;
+    text = again;
+  }
+  return text;
 }
 
 /* Default expression -> canonical default; NULL for none. */

@@ -32,6 +32,10 @@ const char *ms_pg_default_sql(ms_arena *arena, const ms_default_spec *spec,
 ** "no default" (NULL, NULL::type).  Also canonicalises index predicates. */
 const char *ms_pg_canonical_default(ms_arena *arena, const char *default_sql);
 
+/* JSON text as jsonb prints it back (keys sorted, ", " and ": "); NULL when
+** it is not JSON.  Used for jsonb literals on both sides. */
+const char *ms_pg_normalise_jsonb(ms_arena *arena, const char *text);
+
 /* Whether a canonical type's name says it is numeric (INTEGER ... DECIMAL). */
 int ms_pg_numeric_type(const char *canonical_type);
 

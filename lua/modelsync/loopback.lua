@@ -7,8 +7,11 @@
 -- index = true | { unique = true }, default = value, postgresql = { columnName,
 -- dataType, dataLength, dataPrecision, dataScale, nullable } } or just a type
 -- name.  Options: idInjection, indexes, foreignKeys, postgresql = { schema,
--- table }.  Settings for other connectors and LoopBack keys without a
--- meaning here (generated, description, hidden, ...) are ignored.
+-- table }.  `generated = true` on an integer id makes it autoIncrement (as
+-- LoopBack's SQL connectors make it SERIAL).  Properties may also be an array
+-- of { name, property } pairs, which keeps their order.  Settings for other
+-- connectors and LoopBack keys without a meaning here (description, hidden,
+-- ...) are ignored.
 --
 -- Types (without postgresql.dataType): String -> TEXT (STRING(length) when a
 -- length is given), Number -> INTEGER (DECIMAL(precision, scale) when a
@@ -137,6 +140,9 @@ local function property(name, p)
   end
   if pg.columnName then spec.field = pg.columnName end
   if p.id then spec.primaryKey = true end
+  -- generated = true on an integer id: the database numbers the rows (as
+  -- LoopBack's SQL connectors make it SERIAL / AUTO_INCREMENT).
+  if p.id and p.generated == true and datatypes.family(spec.type) == 'integer' then spec.autoIncrement = true end
   if p.required == true then spec.allowNull = false end
   local n = nullable(pg.nullable)
   if n ~= nil and not p.id then spec.allowNull = n end
@@ -199,10 +205,30 @@ function loopback.installConnection(DB)
     local attributes, extra_indexes, keys = {}, {}, {}
     local by_column = {}
     local names = {}
-    for k in pairs(properties) do names[#names + 1] = k end
-    table.sort(names, function(a, b) return tostring(a) < tostring(b) end)
+    -- Properties: a map (JSON's form; columns then follow define()'s map
+    -- order) or an array of { name, property } pairs, which keeps its order.
+    local given_order = properties[1] ~= nil
+    local by_name = properties
+    if given_order then
+      by_name = {}
+      for i, pair in ipairs(properties) do
+        if type(pair) ~= 'table' or type(pair[1]) ~= 'string' or pair[2] == nil then
+          errors.raise('E_DEFINITION', string.format("createModel('%s'): property %d must be a { name, property } pair",
+            tostring(name), i), { model = name })
+        end
+        if by_name[pair[1]] ~= nil then
+          errors.raise('E_DEFINITION', string.format("createModel('%s'): property '%s' is given twice", tostring(name),
+            pair[1]), { model = name })
+        end
+        by_name[pair[1]] = pair[2]
+        names[#names + 1] = pair[1]
+      end
+    else
+      for k in pairs(properties) do names[#names + 1] = k end
+      table.sort(names, function(a, b) return tostring(a) < tostring(b) end)
+    end
     for _, prop_name in ipairs(names) do
-      local spec, index, position = property(prop_name, properties[prop_name])
+      local spec, index, position = property(prop_name, by_name[prop_name])
       attributes[prop_name] = spec
       by_column[spec.field or prop_name] = prop_name
       if index then extra_indexes[#extra_indexes + 1] = index end
@@ -210,7 +236,10 @@ function loopback.installConnection(DB)
     end
     -- Composite ids keep LoopBack's positions: an ordered attribute list.
     local ordered
-    if #keys > 1 then
+    if given_order then
+      ordered = {}
+      for _, prop_name in ipairs(names) do ordered[#ordered + 1] = { prop_name, attributes[prop_name] } end
+    elseif #keys > 1 then
       table.sort(keys, function(a, b) return a.position < b.position end)
       ordered = {}
       local is_key = {}
