@@ -457,7 +457,12 @@ static int definition_error(reader *r, const char *fmt, ...) {
 static const char *get_string(reader *r, const char *key, int required) {
   const char *s = NULL;
   int type = lua_getfield(r->L, -1, key);
-  if (type == LUA_TSTRING) s = ms_strdup(r->arena, lua_tostring(r->L, -1));
+  if (type == LUA_TSTRING) {
+    size_t length;
+    const char *text = lua_tolstring(r->L, -1, &length);
+    if (strlen(text) != length) definition_error(r, "'%s' holds a NUL byte", key);   /* never cut short */
+    s = ms_strndup(r->arena, text, length);
+  }
   else if (type != LUA_TNIL) definition_error(r, "'%s' must be a string, got %s", key, lua_typename(r->L, type));
   else if (required) definition_error(r, "'%s' is required", key);
   lua_pop(r->L, 1);

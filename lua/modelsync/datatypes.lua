@@ -69,6 +69,20 @@ local function nonnegative(key, what, v)
   return math.tointeger(v)
 end
 
+-- The table form of arguments (T.DECIMAL{ precision = 10, scale = 2 }):
+-- every key must be one the type takes, so a typo does not pass unseen.
+local function table_arguments(key, t, allowed)
+  for k in pairs(t) do
+    local known = false
+    for _, a in ipairs(allowed) do if a == k then known = true end end
+    if not known then
+      type_error(key, string.format("unknown argument '%s'%s (arguments: %s)", tostring(k),
+        errors.did_you_mean(tostring(k), allowed), table.concat(allowed, ', ')))
+    end
+  end
+  return t
+end
+
 local function make(fields)
   return setmetatable(fields, type_metatable)
 end
@@ -90,7 +104,7 @@ local function integer_type(key)
   return function(n, a)
     if n > 1 then type_error(key, 'takes at most one argument (a display width)') end
     if n == 1 then
-      if type(a) == 'table' then a = a.length end
+      if type(a) == 'table' then a = table_arguments(key, a, { 'length' }).length end
       positive(key, 'display width', a)
     end
     return { key = key }
@@ -104,7 +118,7 @@ constructors.SMALLINT = integer_type('SMALLINT')
 constructors.FLOAT = function(n, precision)
   if n > 1 then type_error('FLOAT', 'takes at most one argument (precision)') end
   if n == 0 or precision == nil then return { key = 'FLOAT' } end
-  if type(precision) == 'table' then precision = precision.precision end
+  if type(precision) == 'table' then precision = table_arguments('FLOAT', precision, { 'precision' }).precision end
   return { key = 'FLOAT', precision = positive('FLOAT', 'precision', precision) }
 end
 constructors.REAL = no_arguments('REAL')
@@ -113,6 +127,7 @@ constructors.DOUBLE = no_arguments('DOUBLE')
 constructors.DECIMAL = function(n, precision, scale)
   if n > 2 then type_error('DECIMAL', 'takes at most two arguments (precision, scale)') end
   if type(precision) == 'table' then
+    table_arguments('DECIMAL', precision, { 'precision', 'scale' })
     precision, scale = precision.precision, precision.scale
   end
   if precision == nil then
@@ -131,7 +146,7 @@ end
 local function string_type(key)
   return function(n, length)
     if n > 1 then type_error(key, 'takes at most one argument (length)') end
-    if type(length) == 'table' then length = length.length end
+    if type(length) == 'table' then length = table_arguments(key, length, { 'length' }).length end
     if length == nil then return { key = key, length = 255 } end
     return { key = key, length = positive(key, 'length', length) }
   end
@@ -162,7 +177,8 @@ local function enum_values(...)
   local count = 0
   for k in pairs(list) do
     if k ~= 'values' and not is_integer(k) then
-      type_error('ENUM', "values must be a list of strings (unexpected key '" .. tostring(k) .. "')")
+      type_error('ENUM', "values must be a list of strings (unexpected key '" .. tostring(k) .. "')"
+        .. errors.did_you_mean(tostring(k), { 'values' }))
     end
   end
   for i, v in ipairs(list) do
@@ -170,6 +186,7 @@ local function enum_values(...)
       type_error('ENUM', string.format('value %d must be a string, got %s', i, type(v)))
     end
     if v == '' then type_error('ENUM', string.format('value %d is empty', i)) end
+    if v:find('\0', 1, true) then type_error('ENUM', string.format('value %d holds a NUL byte (\\0)', i)) end
     if seen[v] then type_error('ENUM', string.format("value '%s' is given twice", v)) end
     seen[v] = true
     count = count + 1
@@ -187,6 +204,7 @@ constructors.SQL = function(n, sql)
   if n ~= 1 or type(sql) ~= 'string' or sql:match('^%s*$') then
     type_error('SQL', "takes one argument: the native type text, e.g. T.SQL('text[]')")
   end
+  if sql:find('\0', 1, true) then type_error('SQL', 'the native type text holds a NUL byte (\\0)') end
   return { key = 'SQL', sql = sql }
 end
 
@@ -304,6 +322,9 @@ local literal_metatable = {
 function datatypes.literal(sql)
   if type(sql) ~= 'string' or sql:match('^%s*$') then
     errors.raise('E_OPTION', "bad argument to literal(): expected a non-empty SQL string, got " .. type(sql))
+  end
+  if sql:find('\0', 1, true) then
+    errors.raise('E_OPTION', 'bad argument to literal(): the SQL text holds a NUL byte (\\0)')
   end
   return setmetatable({ kind = 'literal', sql = sql }, literal_metatable)
 end

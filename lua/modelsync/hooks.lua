@@ -36,7 +36,7 @@ end
 -- Adds fn under hook_type; name is optional (used by removeHook).
 function hooks.add(registry, allowed, owner, hook_type, name, fn)
   check_type(allowed, hook_type, owner)
-  if fn == nil and type(name) == 'function' then name, fn = nil, name end
+  if fn == nil and type(name) ~= 'string' then name, fn = nil, name end
   if type(fn) ~= 'function' then
     errors.raise('E_HOOK', string.format("hook '%s' for %s must be a function, got %s", hook_type, owner, type(fn)),
       { hook = hook_type })

@@ -338,6 +338,12 @@ function modelsync.connect(target, extra)
     end
   end
   o.dialect = DIALECTS[o.dialect:lower()] or o.dialect
+  if o.dialect ~= 'sqlite' and o.dialect ~= 'postgres' then
+    local names = {}
+    for k in pairs(DIALECTS) do names[#names + 1] = k end
+    errors.raise('E_CONNECT', string.format("unknown dialect '%s'%s (modelsync knows: sqlite, postgres)", o.dialect,
+      errors.did_you_mean(o.dialect:lower(), names)), { option = 'dialect' })
+  end
   if o.dialect == 'sqlite' then
     if o.storage == nil then o.storage = ':memory:' end
     for _, key in ipairs({ 'host', 'port', 'user', 'password', 'schema', 'lockTimeout' }) do
@@ -377,6 +383,7 @@ function modelsync.connect(target, extra)
     _transactionDepth = 0,
     _defaultSchema = info.schema,
     _databaseName = info.database,
+    _maxIdentifierLength = math.tointeger(info.maxIdentifierLength) or 0,
   }, db_metatable)
   return db
 end

@@ -75,12 +75,48 @@ local REFERENCE_OPTIONS = {
 
 local ACTIONS = { CASCADE = true, ['SET NULL'] = true, ['SET DEFAULT'] = true, RESTRICT = true, ['NO ACTION'] = true }
 
--- Validates model options (define()'s third argument, or connect's `define`).
+-- Validates model options (define()'s third argument, or connect's `define`):
+-- keys, types, and the combinations one options table cannot mean.
 function model.validateOptions(opts, where, fields)
   options.validate(opts, MODEL_OPTIONS, where, nil, fields)
+  if opts then
+    for _, key in ipairs({ 'tableName', 'schema', 'comment', 'createdAt', 'updatedAt', 'deletedAt' }) do
+      options.no_nul(opts[key], string.format("option '%s'%s", key, where or ''), fields)
+    end
+    local function refuse(key, message)
+      local f = { option = key }
+      if fields then for k, v in pairs(fields) do f[k] = v end end
+      errors.raise('E_OPTION', string.format("option '%s'%s %s", key, where or '', message), f)
+    end
+    if type(opts.deletedAt) == 'string' and opts.paranoid ~= true then
+      refuse('deletedAt', "names the column of paranoid deletes, but paranoid is not true (add paranoid = true)")
+    end
+    if opts.paranoid == true and opts.deletedAt == false then
+      refuse('deletedAt', "is false, but paranoid = true needs that column")
+    end
+    if opts.timestamps == false then
+      for _, key in ipairs({ 'createdAt', 'updatedAt' }) do
+        if type(opts[key]) == 'string' or opts[key] == true then
+          refuse(key, "names a timestamp column, but timestamps = false (drop one of the two)")
+        end
+      end
+    end
+    local names = {}
+    for _, key in ipairs({ 'createdAt', 'updatedAt', 'deletedAt' }) do
+      local v = opts[key]
+      if type(v) == 'string' then
+        if names[v] then
+          refuse(key, string.format("and option '%s' both name the column '%s'", names[v], v))
+        end
+        names[v] = key
+      end
+    end
+  end
   if opts and opts.hooks ~= nil then
     local registry = hooks.registry()
-    hooks.fromOptions(registry, hooks.MODEL, 'model', opts.hooks)
+    local owner = fields and fields.model and string.format("model '%s'", fields.model)
+      or ((where or ''):gsub('^ in ', ''))
+    hooks.fromOptions(registry, hooks.MODEL, owner, opts.hooks)
   end
   return opts
 end
@@ -143,13 +179,13 @@ local function resolve_default(m, name, value)
     return { kind = 'value', value = value }
   end
   options.bad('defaultValue', "a string, number, boolean, T.NOW or modelsync.literal('sql')", value,
-    string.format(" in attribute '%s'", name), { model = m.name, attribute = name })
+    string.format(" in attribute '%s' of model '%s'", name, m.name), { model = m.name, attribute = name, table = m.tableName })
 end
 
 -- Normalises references = 'Model' | Model | { model|table, key, schema }.
 local function resolve_references(m, name, ref)
-  local where = string.format(" in attribute '%s'", name)
-  local fields = { model = m.name, attribute = name }
+  local where = string.format(" in attribute '%s' of model '%s'", name, m.name)
+  local fields = { model = m.name, attribute = name, table = m.tableName }
   if type(ref) == 'string' then
     return { model = ref }
   elseif getmetatable(ref) == model_metatable then
@@ -167,8 +203,10 @@ local function resolve_references(m, name, ref)
   end
   if target == '' then options.bad('references.model', 'a non-empty model name', target, where, fields) end
   if (target == nil) == (ref.table == nil) then
-    errors.raise('E_DEFINITION', string.format("references%s of model '%s' needs exactly one of 'model' and 'table'",
-      where, m.name), fields)
+    errors.raise('E_DEFINITION', string.format("references%s needs exactly one of 'model' and 'table'", where), fields)
+  end
+  for _, key in ipairs({ 'table', 'key', 'schema' }) do
+    options.no_nul(ref[key], string.format("option 'references.%s'%s", key, where), fields)
   end
   return { model = target, table = ref.table, key = ref.key, schema = ref.schema }
 end
@@ -177,17 +215,18 @@ local function resolve_action(m, name, key, value)
   if value == nil then return nil end
   local upper = value:upper():gsub('^%s+', ''):gsub('%s+$', ''):gsub('%s+', ' '):gsub('_', ' ')
   if not ACTIONS[upper] then
-    errors.raise('E_OPTION', string.format("bad option '%s' in attribute '%s': expected one of CASCADE, SET NULL, SET DEFAULT, RESTRICT, NO ACTION, got '%s'",
-      key, name, value), { model = m.name, attribute = name, option = key })
+    errors.raise('E_OPTION', string.format("bad option '%s' in attribute '%s' of model '%s': expected one of CASCADE, SET NULL, SET DEFAULT, RESTRICT, NO ACTION, got '%s'",
+      key, name, m.name, value), { model = m.name, attribute = name, option = key, table = m.tableName })
   end
   return upper
 end
 
 local function resolve_renamed(m, name, value)
   if value == nil then return nil end
-  local where = string.format(" in attribute '%s'", name)
+  local where = string.format(" in attribute '%s' of model '%s'", name, m.name)
   if type(value) == 'string' then
     if value == '' then options.bad('renamedFrom', 'a former column name', value, where, { model = m.name }) end
+    options.no_nul(value, string.format("option 'renamedFrom'%s", where), { model = m.name, attribute = name })
     return { value }
   end
   if type(value) ~= 'table' then
@@ -198,6 +237,7 @@ local function resolve_renamed(m, name, value)
     if type(v) ~= 'string' or v == '' then
       options.bad('renamedFrom[' .. i .. ']', 'a former column name', v, where, { model = m.name, attribute = name })
     end
+    options.no_nul(v, string.format("option 'renamedFrom'%s", where), { model = m.name, attribute = name })
     list[i] = v
   end
   return list
@@ -209,17 +249,25 @@ local function read_attribute(m, name, spec)
     definition_error(m, string.format("model '%s': attribute names must be non-empty strings, got %s", m.name,
       type(name) == 'string' and "''" or type(name)))
   end
+  options.no_nul(name, string.format("the name of attribute %q of model '%s'", name, m.name), { model = m.name })
   if datatypes.is(spec) or type(spec) == 'string' then
     spec = { type = spec }
   elseif type(spec) ~= 'table' then
     errors.raise('E_DEFINITION', string.format("attribute '%s' of model '%s' must be a DataTypes value or a table of options, got %s",
       name, m.name, type(spec)), { model = m.name, attribute = name })
   end
-  local where = string.format(" in attribute '%s'", name)
-  local fields = { model = m.name, attribute = name }
+  local where = string.format(" in attribute '%s' of model '%s'", name, m.name)
+  local fields = { model = m.name, attribute = name, table = m.tableName }
   options.known(spec, ATTRIBUTE_OPTIONS, where, nil, fields)
   for key, kinds in pairs(ATTRIBUTE_OPTIONS) do
     if kinds ~= true then options.expect(spec[key], kinds, key, where, fields) end
+  end
+  for _, key in ipairs({ 'field', 'comment', 'unique' }) do
+    options.no_nul(spec[key], string.format("option '%s'%s", key, where), fields)
+  end
+  if type(spec.defaultValue) == 'string' then
+    options.no_nul(spec.defaultValue, string.format("the defaultValue of attribute '%s' of model '%s'", name, m.name),
+      fields)
   end
   local a = {
     name = name,
@@ -324,12 +372,15 @@ end
 
 local function read_index(m, i, spec)
   local where = string.format(" in index %d of model '%s'", i, m.name)
-  local fields = { model = m.name }
+  local fields = { model = m.name, table = m.tableName }
   if type(spec) ~= 'table' then
     errors.raise('E_OPTION', string.format("bad option 'indexes[%d]' in model '%s': expected table, got %s", i, m.name,
       type(spec)), fields)
   end
   options.validate(spec, INDEX_OPTIONS, where, nil, fields)
+  for _, key in ipairs({ 'name', 'where', 'using' }) do
+    options.no_nul(spec[key], string.format("option '%s'%s", key, where), fields)
+  end
   if spec.fields == nil or #spec.fields == 0 then
     errors.raise('E_DEFINITION', string.format("index %d of model '%s' needs 'fields' (a list of attribute names)", i, m.name),
       fields)
@@ -356,7 +407,14 @@ local function read_index(m, i, spec)
     local field = resolve_field(m, name)
     if not field then
       errors.raise('E_DEFINITION', string.format("index %d of model '%s' names '%s', which is not an attribute%s",
-        i, m.name, name, errors.did_you_mean(name, attribute_names(m))), { model = m.name, attribute = name })
+        i, m.name, name, errors.did_you_mean(name, attribute_names(m))),
+        { model = m.name, attribute = name, table = m.tableName })
+    end
+    for k = 1, j - 1 do
+      if parts[k].name == field then
+        errors.raise('E_DEFINITION', string.format("index %d of model '%s' names attribute '%s' twice", i, m.name, name),
+          { model = m.name, attribute = name })
+      end
     end
     parts[j] = { name = field, order = order }
   end
@@ -489,8 +547,14 @@ function model.define(db, name, attributes, opts)
     if a.primaryKey then a.allowNull = false end
     local other = m._fields[a.field]
     if other then
-      definition_error(m, string.format("model '%s': attributes '%s' and '%s' both use column '%s'", name, other.name,
-        a.name, a.field), { attribute = a.name, column = a.field })
+      local function describe(x)
+        if x.timestamp and not by_name[x.name] then
+          return string.format("the %s timestamp '%s'", x.timestamp, x.name)
+        end
+        return string.format("attribute '%s'", x.name)
+      end
+      definition_error(m, string.format("model '%s': %s and %s both use column '%s'", name, describe(other),
+        describe(a), a.field), { attribute = a.name, column = a.field })
     end
     m._fields[a.field] = a
     m.attributes[#m.attributes + 1] = a
@@ -552,6 +616,44 @@ function model.define(db, name, attributes, opts)
       if math.type(k) ~= 'integer' then
         errors.raise('E_OPTION', string.format("bad option 'indexes' in model '%s': expected a list of index tables (unexpected key '%s')",
           name, tostring(k)), { model = name, option = 'indexes' })
+      end
+    end
+  end
+
+  -- Index names: one name, one index (a unique group and an index too).
+  local index_names = {}
+  for _, index in ipairs(m._indexes) do
+    if index.name then
+      if index_names[index.name] then
+        definition_error(m, string.format("model '%s': the index name '%s' is given twice", name, index.name),
+          { index = index.name })
+      end
+      index_names[index.name] = true
+    end
+  end
+
+  -- Names the database would cut: refused now, when the dialect is known
+  -- (the core refuses them again before any SQL).
+  options.no_nul(m.tableName, string.format("the table name of model '%s'", name), { model = name })
+  local limit = db and db._maxIdentifierLength or 0
+  if limit > 0 then
+    local dialect = db.dialect
+    local f = { model = name, table = m.tableName }
+    options.fits(m.tableName, limit, string.format("model '%s': table name", name), dialect, f)
+    if m.schema then options.fits(m.schema, limit, string.format("model '%s': schema name", name), dialect, f) end
+    for _, a in ipairs(m.attributes) do
+      options.fits(a.field, limit, string.format("model '%s', attribute '%s': column name", name, a.name), dialect,
+        { model = name, table = m.tableName, attribute = a.name, column = a.field })
+      if a.type.key == 'ENUM' then
+        for _, v in ipairs(a.type.values) do
+          options.fits(v, limit, string.format("model '%s', attribute '%s': ENUM value", name, a.name), dialect,
+            { model = name, table = m.tableName, attribute = a.name, column = a.field })
+        end
+      end
+    end
+    for _, index in ipairs(m._indexes) do
+      if index.name then
+        options.fits(index.name, limit, string.format("model '%s': index name", name), dialect, f)
       end
     end
   end

@@ -25,7 +25,13 @@ local checks = {
 -- it may be a password).
 function options.typename(v)
   local t = type(v)
-  if t == 'number' and math.type(v) == 'float' and v ~= math.floor(v) then return 'number (not an integer)' end
+  if t == 'number' then
+    if v ~= v then return 'NaN' end
+    if math.type(v) == 'float' and v ~= math.floor(v) then return tostring(v) .. ' (not an integer)' end
+    return tostring(v)
+  end
+  if t == 'boolean' then return tostring(v) end
+  if t == 'string' and v == '' then return "'' (an empty string)" end
   return t
 end
 
@@ -57,6 +63,36 @@ function options.expect(value, kinds, path, where, fields, required)
   options.bad(path, (kinds:gsub('|', ' or ')), value, where, fields)
 end
 
+-- Keys people write for another key, too far from it for an edit-distance
+-- suggestion (Sequelize, LoopBack and SQL habits): unknown -> meant.
+local HINTS = {
+  default = 'defaultValue', defaults = 'defaultValue', defaultvalue = 'defaultValue',
+  nullable = 'allowNull', null = 'allowNull', notNull = 'allowNull', required = 'allowNull',
+  pk = 'primaryKey', primary = 'primaryKey', id = 'primaryKey', key = 'primaryKey',
+  serial = 'autoIncrement', identity = 'autoIncrement', auto = 'autoIncrement',
+  column = 'field', columnName = 'field', name = 'field',
+  ref = 'references', foreignKey = 'references', fk = 'references',
+  onDel = 'onDelete', ondelete = 'onDelete', onUpd = 'onUpdate', onupdate = 'onUpdate',
+  renamed = 'renamedFrom', oldName = 'renamedFrom', previousName = 'renamedFrom',
+  description = 'comment', remarks = 'comment',
+  table = 'tableName', tbl = 'tableName',
+  freeze = 'freezeTableName', snake = 'underscored', snakeCase = 'underscored',
+  index = 'indexes', idx = 'indexes', columns = 'fields', method = 'using',
+  log = 'logging', logger = 'logging', verbose = 'logging',
+  drop = 'alter', migrate = 'alter', recreate = 'force', clean = 'force',
+  filter = 'where', conditions = 'where', sort = 'order', orderBy = 'order',
+  skip = 'offset', take = 'limit', select = 'attributes',
+  db = 'database', dbname = 'database', username = 'user', pass = 'password', pwd = 'password',
+  hostname = 'host', file = 'storage', filename = 'storage', path = 'storage',
+}
+
+-- The key meant by an unknown key: a hint, else the nearest allowed one.
+function options.suggest(key, allowed)
+  local hint = HINTS[key]
+  if hint and allowed[hint] then return hint end
+  return errors.suggest(key, allowed)
+end
+
 -- Raises E_OPTION for the first key of t that is not in allowed (a set).
 -- prefix is prepended to key names in the message ('alter.').
 function options.known(t, allowed, where, prefix, fields)
@@ -73,7 +109,7 @@ function options.known(t, allowed, where, prefix, fields)
     if not allowed[k] then
       local f = { option = (prefix or '') .. k }
       if fields then for fk, fv in pairs(fields) do f[fk] = fv end end
-      local suggestion = errors.suggest(k, allowed)
+      local suggestion = options.suggest(k, allowed)
       errors.raise('E_OPTION', string.format("unknown option '%s%s'%s%s", prefix or '', k, where or '',
         suggestion and string.format(" (did you mean '%s%s'?)", prefix or '', suggestion) or ''), f)
     end
@@ -94,6 +130,26 @@ function options.validate(t, spec, where, prefix, fields)
     end
   end
   return t
+end
+
+-- Raises E_DEFINITION when a name or a text handed to the core holds a NUL
+-- byte: C would cut it there, silently.  what: "table name 'x'", ...
+function options.no_nul(value, what, fields)
+  if type(value) == 'string' and value:find('\0', 1, true) then
+    errors.raise('E_DEFINITION', string.format('%s holds a NUL byte (\\0), which no SQL name or text can hold',
+      what), fields)
+  end
+  return value
+end
+
+-- Raises E_DEFINITION when name is longer than limit bytes (limit 0: none):
+-- the database would truncate it, and modelsync never lets a name be cut.
+function options.fits(name, limit, what, dialect, fields)
+  if type(name) == 'string' and limit and limit > 0 and #name > limit then
+    errors.raise('E_DEFINITION', string.format("%s '%s' is %d bytes long: %s keeps at most %d (names are never truncated)",
+      what, name, #name, dialect or 'the database', limit), fields)
+  end
+  return name
 end
 
 -- A shallow copy.

@@ -92,6 +92,45 @@ local function value_sql(m, a, value, params, now)
     a.name, m.name, t), { model = m.name, attribute = a.name, table = m.tableName, column = a.field })
 end
 
+-- A value written to attribute a (create, bulkCreate, update) must be one
+-- the column can hold: numbers (or numeric text) for numeric types,
+-- booleans (or 0/1) for BOOLEAN, one of the values for ENUM.  SQLite would
+-- otherwise store 'abc' in an INTEGER column without a word.
+local function check_write(m, a, value)
+  if value == nil or datatypes.isNull(value) or datatypes.isLiteral(value) or datatypes.isNow(value) then return end
+  local t = type(value)
+  if t ~= 'string' and t ~= 'number' and t ~= 'boolean' then
+    errors.raise('E_OPTION', string.format("bad value for attribute '%s' of model '%s': expected a string, number, boolean, modelsync.null or modelsync.literal(), got %s",
+      a.name, m.name, t), { model = m.name, attribute = a.name, table = m.tableName, column = a.field })
+  end
+  local family = datatypes.family(a.type)
+  local ok, expected = true, nil
+  if family == 'integer' then
+    expected = 'an integer'
+    ok = math.type(value) == 'integer' or (t == 'number' and value == math.floor(value))
+      or (t == 'string' and value:match('^%s*[-+]?%d+%s*$') ~= nil)
+  elseif family == 'float' or family == 'decimal' then
+    expected = 'a number'
+    ok = (t == 'number') or (t == 'string' and tonumber(value) ~= nil)
+  elseif family == 'boolean' then
+    expected = 'a boolean'
+    ok = t == 'boolean' or value == 0 or value == 1
+  elseif a.type.key == 'ENUM' then
+    local quoted = {}
+    for i, v in ipairs(a.type.values) do
+      if v == value then return end
+      quoted[i] = string.format("'%s'", v)
+    end
+    ok, expected = false, 'one of ' .. table.concat(quoted, ', ')
+  end
+  if not ok then
+    errors.raise('E_OPTION', string.format("bad value %s for attribute '%s' of model '%s' (%s): expected %s",
+      t == 'string' and string.format("'%s'", value) or tostring(value), a.name, m.name, tostring(a.type), expected),
+      { model = m.name, attribute = a.name, table = m.tableName, column = a.field })
+  end
+end
+query.checkWrite = check_write
+
 local function attribute_names(m)
   local names = {}
   for _, a in ipairs(m.attributes) do names[#names + 1] = a.name end
@@ -368,6 +407,7 @@ local function check_values(m, values, what)
         errors.did_you_mean(tostring(key), attribute_names(m))),
         { model = m.name, attribute = key, table = m.tableName, column = key })
     end
+    check_write(m, m.rawAttributes[key], values[key])
   end
 end
 
@@ -424,7 +464,8 @@ function query.installModel(Model)
   -- Model:findAll{ where, order, limit, offset, attributes, paranoid } -> rows
   function Model:findAll(o)
     self.db:_check()
-    o = options.validate(o, FIND_OPTIONS, '', nil, { model = self.name })
+    o = options.validate(o, FIND_OPTIONS, string.format(" in findAll() of model '%s'", self.name), nil,
+      { model = self.name })
     local params = new_params()
     local selected = {}
     if o.attributes then
@@ -433,8 +474,9 @@ function query.installModel(Model)
     else
       for i, a in ipairs(self.attributes) do selected[i] = quote(a.field) end
     end
-    if o.limit and o.limit < 0 then options.bad('limit', 'a non-negative integer', o.limit, '') end
-    if o.offset and o.offset < 0 then options.bad('offset', 'a non-negative integer', o.offset, '') end
+    local where = string.format(" in findAll() of model '%s'", self.name)
+    if o.limit and o.limit < 0 then options.bad('limit', 'a non-negative integer', o.limit, where) end
+    if o.offset and o.offset < 0 then options.bad('offset', 'a non-negative integer', o.offset, where) end
     local sql = 'SELECT ' .. table.concat(selected, ', ') .. ' FROM ' .. table_sql(self)
       .. where_clause(self, o, params) .. order_clause(self, o.order)
     if o.limit or o.offset then
@@ -474,7 +516,8 @@ function query.installModel(Model)
   -- Model:count{ where } -> integer
   function Model:count(o)
     self.db:_check()
-    o = options.validate(o, COUNT_OPTIONS, '', nil, { model = self.name })
+    o = options.validate(o, COUNT_OPTIONS, string.format(" in count() of model '%s'", self.name), nil,
+      { model = self.name })
     local params = new_params()
     local sql = 'SELECT COUNT(*) AS "count" FROM ' .. table_sql(self) .. where_clause(self, o, params)
     local rows = run(self, o.logging, sql, params)
@@ -485,7 +528,8 @@ function query.installModel(Model)
   -- Model:update(values, { where }) -> number of rows changed (updatedAt set).
   function Model:update(values, o)
     self.db:_check()
-    o = options.validate(o, UPDATE_OPTIONS, '', nil, { model = self.name })
+    o = options.validate(o, UPDATE_OPTIONS, string.format(" in update() of model '%s'", self.name), nil,
+      { model = self.name })
     check_values(self, values, 'update()')
     local params = new_params()
     local sets = {}
@@ -493,7 +537,9 @@ function query.installModel(Model)
     for _, a in ipairs(self.attributes) do
       local v = values[a.name]
       if v == nil and a.timestamp == 'updatedAt' and not o.silent then v = now end
-      if v ~= nil then sets[#sets + 1] = quote(a.field) .. ' = ' .. value_sql(self, a, v, params, now) end
+      if v ~= nil then
+        sets[#sets + 1] = quote(a.field) .. ' = ' .. value_sql(self, a, v, params, now)
+      end
     end
     if #sets == 0 then return 0 end
     local sql = 'UPDATE ' .. table_sql(self) .. ' SET ' .. table.concat(sets, ', ')
@@ -505,7 +551,8 @@ function query.installModel(Model)
   -- set deletedAt instead, unless force = true).
   function Model:destroy(o)
     self.db:_check()
-    o = options.validate(o, DESTROY_OPTIONS, '', nil, { model = self.name })
+    o = options.validate(o, DESTROY_OPTIONS, string.format(" in destroy() of model '%s'", self.name), nil,
+      { model = self.name })
     local params = new_params()
     local deleted = self._timestamps.deletedAt
     local sql
@@ -525,10 +572,12 @@ end
 -- ----------------------------------------------------------- db:query etc.
 
 -- Rewrites ? placeholders as $1, $2... outside strings, quoted identifiers
--- and comments.  Left alone when the statement already uses $n.
+-- and comments.  Left alone when the statement already uses $n (outside
+-- strings: 'cost: $1' is text, not a parameter).
 function query.numberPlaceholders(sql)
-  if sql:find('%$%d') then return sql end
+  if not sql:find('?', 1, true) then return sql end
   local out, n, i, len = {}, 0, 1, #sql
+  local dollar = false
   while i <= len do
     local c = sql:sub(i, i)
     if c == "'" or c == '"' then
@@ -558,10 +607,13 @@ function query.numberPlaceholders(sql)
       i = i + 1
     else
       local j = sql:find('[\'"%-/?]', i + 1) or (len + 1)
-      out[#out + 1] = sql:sub(i, j - 1)
+      local chunk = sql:sub(i, j - 1)
+      if chunk:find('%$%d') then dollar = true end
+      out[#out + 1] = chunk
       i = j
     end
   end
+  if dollar then return sql end
   return table.concat(out)
 end
 

@@ -36,14 +36,19 @@ local SPECS = { sync = SYNC_OPTIONS, plan = PLAN_OPTIONS, drop = DROP_OPTIONS }
 -- Validates the options of a sync/plan/drop call; returns a copy (the table
 -- hooks receive and may change), or o itself when in_place.
 local function validate(o, kind, in_place)
-  o = options.validate(o, SPECS[kind], '')
-  if type(o.alter) == 'table' then options.validate(o.alter, ALTER_OPTIONS, '', 'alter.') end
+  local where = ' in ' .. kind .. '()'
+  o = options.validate(o, SPECS[kind], where)
+  if type(o.alter) == 'table' then options.validate(o.alter, ALTER_OPTIONS, where, 'alter.') end
   if o.match ~= nil then
     local ok, message = pcall(string.find, '', o.match)
     if not ok then
-      errors.raise('E_OPTION', string.format("bad option 'match': not a valid Lua pattern (%s)",
-        tostring(message):gsub('^[^:]*:%d+: ', '')), { option = 'match' })
+      errors.raise('E_OPTION', string.format("bad option 'match'%s: not a valid Lua pattern (%s)", where,
+        (tostring(message):gsub('^[^:]*:%d+: ', ''))), { option = 'match' })
     end
+  end
+  if o.force == true and (o.alter == true or type(o.alter) == 'table') then
+    errors.raise('E_OPTION', "options 'force' and 'alter' cannot be combined" .. where .. ": force drops and "
+      .. "re-creates the tables, alter changes them in place (choose one)", { option = 'force' })
   end
   if in_place then return o end
   local copy = options.copy(o)
@@ -73,6 +78,8 @@ local function check_match(db, o)
 end
 
 -- ----------------------------------------------------------- desired schema
+
+local check_reference_type
 
 local function copy_list(list)
   if list == nil then return nil end
@@ -107,6 +114,27 @@ local function referenced_model(db, m, a, tolerant)
   return nil
 end
 
+-- Kinds of values a key and the column referencing it must share: no
+-- database can compare a text column with an integer key (PostgreSQL refuses
+-- the constraint half-way through a sync; SQLite would accept a key that
+-- never matches).  T.SQL and ENUM are left to the database.
+local REFERENCE_KINDS = {
+  INTEGER = 'integer', BIGINT = 'integer', SMALLINT = 'integer',
+  FLOAT = 'floating point', REAL = 'floating point', DOUBLE = 'floating point', DECIMAL = 'decimal',
+  STRING = 'text', CHAR = 'text', TEXT = 'text', CITEXT = 'text',
+  BOOLEAN = 'boolean', DATE = 'timestamp', DATEONLY = 'date', TIME = 'time', UUID = 'uuid',
+  JSON = 'json', JSONB = 'json', BLOB = 'binary',
+}
+
+check_reference_type = function(m, a, target, ra)
+  local from, to = REFERENCE_KINDS[a.type.key], REFERENCE_KINDS[ra.type.key]
+  if from and to and from ~= to then
+    errors.raise('E_DEFINITION', string.format("attribute '%s' of model '%s' (%s) references '%s' of model '%s' (%s): a foreign key needs the same kind of value on both sides",
+      a.name, m.name, tostring(a.type), ra.name, target.name, tostring(ra.type)),
+      { model = m.name, attribute = a.name, table = m.tableName, column = a.field })
+  end
+end
+
 -- The foreign key of attribute a, in the desired shape (nil when tolerant
 -- and unresolvable).
 local function foreign_key(db, m, a, default_schema, tolerant)
@@ -128,6 +156,7 @@ local function foreign_key(db, m, a, default_schema, tolerant)
           { model = m.name, attribute = a.name, table = m.tableName })
       end
       ref_column = ra.field
+      check_reference_type(m, a, target, ra)
     else
       local keys = target.primaryKeyAttributes
       if #keys ~= 1 then
@@ -136,6 +165,7 @@ local function foreign_key(db, m, a, default_schema, tolerant)
           a.name, m.name, target.name, #keys), { model = m.name, attribute = a.name, table = m.tableName })
       end
       ref_column = target.rawAttributes[keys[1]].field
+      check_reference_type(m, a, target, target.rawAttributes[keys[1]])
     end
   else
     ref_table = ref.table
@@ -195,6 +225,17 @@ function sync.desired(db, models, tolerant)
   local default_schema = db._defaultSchema
   local version = db._definitions or 0
   local tables = {}
+  -- One table, one model (among those synced together).
+  local owners = {}
+  for _, m in ipairs(models) do
+    local key = tostring(m.schema or default_schema or '') .. '\0' .. m.tableName
+    local other = owners[key]
+    if other and other ~= m then
+      errors.raise('E_DEFINITION', string.format("models '%s' and '%s' both use table '%s': give one of them another tableName",
+        other.name, m.name, m.tableName), { model = m.name, table = m.tableName })
+    end
+    owners[key] = m
+  end
   for _, m in ipairs(models) do
     local cached = m._desiredCache
     if tolerant then
@@ -350,10 +391,10 @@ function sync.installConnection(DB)
     self:_check()
     local models = sync.models(self, names)
     if alter ~= nil and type(alter) ~= 'table' and type(alter) ~= 'boolean' then
-      options.bad('alter', 'boolean or table', alter, '')
+      options.bad('alter', 'boolean or table', alter, ' in autoupdate()')
     end
     if type(alter) == 'table' then
-      options.validate(alter, ALTER_OPTIONS, '', 'alter.')
+      options.validate(alter, ALTER_OPTIONS, ' in autoupdate()', 'alter.')
       alter = options.copy(alter)
     end
     run_sync(self, models, { alter = alter == nil and true or alter }, true)
