@@ -352,18 +352,22 @@ static void compare_table(ms_arena *arena, const ms_dialect *dialect, const ms_t
     c->risk = MS_SAFE;
     apply_policy(c, options, 1);
   }
-  /* 3. Indexes that no model declares. */
+  /* 3. Indexes that no model declares, and indexes the model redefines under
+  **    the same name (the old one must go first: not a removal, a replacement). */
   for (i = 0; i < live->n_indexes; i++) {
     const ms_index *lix = &live->indexes[i];
-    int declared = 0;
+    int declared = 0, renamed_over = 0;
     if (lix->primary || lix->unmanaged) continue;
-    for (j = 0; j < desired->n_indexes; j++)
+    for (j = 0; j < desired->n_indexes; j++) {
       if (same_index_definition(&desired->indexes[j], lix)) declared = 1;
+      else if (ms_same_name(desired->indexes[j].name, lix->name)) renamed_over = 1;
+    }
     if (declared) continue;
     c = add_change(arena, out, MS_DROP_INDEX, desired, live);
     c->live_index = lix;
     c->risk = MS_SAFE;
-    apply_policy(c, options, 1);
+    if (renamed_over) c->reason = "the model redefines this index under the same name";
+    else apply_policy(c, options, 1);
   }
   /* 4. Columns that no model declares. */
   for (i = 0; i < live->n_columns; i++) {

@@ -652,7 +652,7 @@ static void json_print(ms_buf *out, const json_value *v) {
 }
 
 /* JSON text as jsonb prints it back; NULL when it is not JSON. */
-static const char *normalise_jsonb(ms_arena *arena, const char *text) {
+const char *ms_pg_normalise_jsonb(ms_arena *arena, const char *text) {
   json_parser parser;
   json_value *v;
   ms_buf out;
@@ -699,7 +699,7 @@ static const char *normalise_text_value(ms_arena *arena, const char *type, const
   else if (strncmp(type, "TIMESTAMP", 9) == 0) normal = normalise_timestamp(arena, text, 't', type_digits(type));
   else if (strcmp(type, "DATE") == 0) normal = normalise_timestamp(arena, text, 'd', 6);
   else if (strcmp(type, "TIME") == 0) normal = normalise_time(arena, text);
-  else if (strcmp(type, "JSONB") == 0) normal = normalise_jsonb(arena, text);
+  else if (strcmp(type, "JSONB") == 0) normal = ms_pg_normalise_jsonb(arena, text);
   else if (strcmp(type, "UUID") == 0) normal = normalise_uuid(arena, text);
   return normal != NULL ? normal : text;
 }
@@ -1209,6 +1209,15 @@ static void ensure_citext(emitter *e, draft *d) {
   }
   sql = new_buf(e);
   ms_buf_add(sql, "CREATE EXTENSION IF NOT EXISTS citext");
+  draft_sql(e, d, sql);
+  /* The extension may already live in a schema off this session's path
+  ** (installed there by someone else after we connected): its schema joins
+  ** the path, as conn_pg.c does on connecting, so "citext" resolves. */
+  sql = new_buf(e);
+  ms_buf_add(sql, "SELECT pg_catalog.set_config('search_path', pg_catalog.current_setting('search_path')"
+                  " || ', ' || pg_catalog.quote_ident(n.nspname), false) FROM pg_catalog.pg_extension e"
+                  " JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'citext'"
+                  " AND NOT n.nspname = ANY (pg_catalog.current_schemas(false))");
   draft_sql(e, d, sql);
 }
 

@@ -33,6 +33,14 @@ static void fuzz_fail(const char *what, const char *name, const char *input,
   abort();
 }
 
+/* Whether to check this dialect: MODELSYNC_FUZZ_DIALECT=sqlite|postgres
+** limits a run to one of them (default: every dialect built in), e.g. to
+** fuzz one dialect further while the other has a known finding. */
+static int fuzz_dialect_wanted(const char *dialect) {
+  const char *wanted = getenv("MODELSYNC_FUZZ_DIALECT");
+  return wanted == NULL || wanted[0] == '\0' || strcmp(wanted, dialect) == 0;
+}
+
 static int fuzz_same(const char *a, const char *b) {
   if (a == NULL || b == NULL) return a == b;
   return strcmp(a, b) == 0;

@@ -219,6 +219,7 @@ static void make_table(ms_arena *arena, choices *in, ms_schema *schema, size_t p
     ms_index *index = &table->indexes[table->n_indexes];
     size_t parts = 1 + choose(in, 2), p, k;
     int duplicate = 0;
+    memset(index, 0, sizeof *index);     /* the slot of a dropped duplicate is reused */
     index->parts = ms_alloc(arena, parts * sizeof *index->parts);
     for (p = 0; p < parts; p++) {
       const char *column = table->columns[choose(in, (unsigned)table->n_columns)].name;
@@ -340,6 +341,11 @@ static void run(ms_conn *conn, ms_sync_mode mode, const ms_schema *schema, const
     dump_plan(plan);
     abort();
   }
+  if (getenv("MODELSYNC_FUZZ_VERBOSE") != NULL) {
+    fprintf(stderr, "%s(%s, alter=%d drop=%d force=%d):\n", mode == MS_MODE_SYNC ? "sync" : "plan",
+            name, alter, drop, force);
+    dump_plan(plan);
+  }
   ms_arena_free(arena);
 }
 
@@ -393,6 +399,10 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size) {
     abort();
   }
 
+  if (getenv("MODELSYNC_FUZZ_VERBOSE") != NULL) {   /* what an input means (docs/fuzzing.md) */
+    dump_schema("schema A", &a);
+    dump_schema("schema B", &b);
+  }
   run(&conn, MS_MODE_SYNC, &a, "A", 0, 0, 1, &plan);
   expect_no_step(&conn, &a, "A", 0);
   expect_no_step(&conn, &a, "A", 1);

@@ -14,9 +14,11 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size) {
   char *text = fuzz_text(data, size);
-  fuzz_check_canonical(ms_sqlite_canonical_type, "ms_sqlite_canonical_type", text);
+  if (fuzz_dialect_wanted("sqlite"))
+    fuzz_check_canonical(ms_sqlite_canonical_type, "ms_sqlite_canonical_type", text);
 #ifdef MODELSYNC_WITH_POSTGRES
-  fuzz_check_canonical(ms_pg_canonical_type, "ms_pg_canonical_type", text);
+  if (fuzz_dialect_wanted("postgres"))
+    fuzz_check_canonical(ms_pg_canonical_type, "ms_pg_canonical_type", text);
 #endif
   free(text);
   return 0;
