@@ -311,20 +311,67 @@ dialects.describe('discovery', function(ctx)
       assert.are.equal('extra', last[1])
     end)
 
-    it('notes what models cannot express and never drops it', function()
-      db:query([[CREATE TABLE "multi" ("x" INTEGER NOT NULL, "y" VARCHAR(10) NOT NULL,
-                 FOREIGN KEY ("x", "y") REFERENCES "pair" ("a", "b"))]])
-      local defs = db:discoverSchemas('multi')
-      local text = notes_text(defs.multi)
-      assert.is_truthy(text:find('composite foreign key', 1, true), text)
-      assert.is_truthy(text:find('no primary key', 1, true), text)
-      db:define(defs.multi.name, defs.multi.attributes, defs.multi.options)
-      -- nothing the model lacks is applied: every step is skipped or adds the id define() insists on
-      local plan = db:plan{ alter = true }
-      for _, s in ipairs(plan.steps) do
-        if s.op == 'dropForeignKey' then assert.is_true(s.skipped) end
-      end
-      assert.are.equal(1, #ctx.foreign_keys(db, 'multi'))
+    it('expresses a composite foreign key and a table without a primary key: discover, define, plan is empty', function()
+      db:query([[CREATE TABLE "multi" ("x" INTEGER NOT NULL, "y" VARCHAR(10) NOT NULL, "n" TEXT,
+                 FOREIGN KEY ("x", "y") REFERENCES "pair" ("a", "b") ON DELETE CASCADE ON UPDATE RESTRICT)]])
+      db:query('INSERT INTO ' .. ctx:qt('parent') .. ' (code) VALUES ($1)', { 'p1' })
+      db:query('INSERT INTO ' .. ctx:qt('pair') .. ' (a, b) VALUES (1, $1)', { 'k' })
+      db:query('INSERT INTO ' .. ctx:qt('multi') .. ' (x, y, n) VALUES (1, $1, $2)', { 'k', 'row' })
+      local defs = db:discoverSchemas('multi', { relations = true })
+      local d = defs.multi
+      local text = notes_text(d)
+      assert.is_nil(text:find('composite', 1, true), text)
+      assert.is_nil(text:find('primary key', 1, true), text)
+      assert.is_false(d.options.primaryKey)
+      assert.are.same({ { fields = { 'x', 'y' }, references = { table = 'pair', keys = { 'a', 'b' } },
+                          onDelete = 'CASCADE', onUpdate = 'RESTRICT' } }, d.options.foreignKeys)
+      local names = {}
+      for i, pair in ipairs(d.attributes) do names[i] = pair[1] end
+      assert.are.same({ 'x', 'y', 'n' }, names, 'no id is added')
+      define_all(db, defs)
+      assert_empty(db:plan{ alter = true })
+      assert_empty(db:plan{ alter = { drop = true } }, 'plan with drop')
+      -- the rendered source round-trips too
+      local other = ctx.connect()
+      assert(load(modelsync.render(defs), '=models', 't'))(other)
+      assert_empty(other:plan{ alter = { drop = true } }, 'plan of the rendered models')
+      -- an alter sync that rebuilds (SQLite) keeps the key, its actions and the rows
+      db:define('multi', { { 'x', { type = T.INTEGER, allowNull = false } },
+                           { 'y', { type = T.STRING(10), allowNull = false } },
+                           { 'n', { type = T.TEXT, allowNull = false, defaultValue = 'z' } } }, d.options)
+      db:sync{ alter = true }
+      assert_empty(db:plan{ alter = true })
+      local fks = ctx.foreign_keys(db, 'multi')
+      assert.are.equal(1, #fks)
+      assert.are.same({ 'x', 'y' }, fks[1].columns)
+      assert.are.same({ 'a', 'b' }, fks[1].refColumns)
+      assert.are.equal('CASCADE', fks[1].onDelete)
+      assert.are.equal(1, ctx.count_rows(db, 'multi'))
+      db:query('DELETE FROM ' .. ctx:qt('pair') .. ' WHERE a = 1')
+      assert.are.equal(0, ctx.count_rows(db, 'multi'), 'ON DELETE CASCADE still acts')
+    end)
+
+    it('keeps the name of a composite foreign key named by hand', function()
+      db:query([[CREATE TABLE "named" ("id" INTEGER PRIMARY KEY, "x" INTEGER, "y" VARCHAR(10),
+                 CONSTRAINT "named_to_pair" FOREIGN KEY ("x", "y") REFERENCES "pair" ("a", "b"))]])
+      local defs = db:discoverSchemas('named')
+      assert.are.equal('named_to_pair', defs.named.options.foreignKeys[1].name)
+      assert.is_nil(defs.named.options.primaryKey)
+      define_all(db, defs)
+      assert_empty(db:plan{ alter = { drop = true } })
+      assert.is_truthy(modelsync.render(defs):find('name = "named_to_pair"', 1, true))
+    end)
+
+    it('notes a second foreign key on the same column and never drops it', function()
+      db:query([[CREATE TABLE "twice" ("id" INTEGER PRIMARY KEY, "p" INTEGER,
+                 CONSTRAINT "twice_a" FOREIGN KEY ("p") REFERENCES "parent" ("id"),
+                 CONSTRAINT "twice_b" FOREIGN KEY ("p") REFERENCES "parent" ("id") ON DELETE CASCADE)]])
+      local defs = db:discoverSchemas('twice')
+      local text = notes_text(defs.twice)
+      assert.is_truthy(text:find('second foreign key', 1, true), text)
+      db:define(defs.twice.name, defs.twice.attributes, defs.twice.options)
+      db:sync{ alter = { drop = true } }
+      assert.are.equal(2, #ctx.foreign_keys(db, 'twice'))
     end)
   end)
 

@@ -29,10 +29,14 @@
 --   - a default is a plain Lua value when the core proves that value gives
 --     the same canonical default, T.NOW for the current timestamp, else
 --     modelsync.literal(native SQL);
+--   - a single-column foreign key is the attribute's `references`; a
+--     composite one is an entry of the `foreignKeys` option (its live name
+--     kept unless it is the name the core would give it anyway);
+--   - a table without a primary key gets `primaryKey = false` (no `id`);
 --   - what the model language cannot express (views, triggers, CHECK
---     constraints, expression indexes, generated columns, composite foreign
---     keys, tables without a primary key) is listed in `notes`, and left
---     alone by every sync.
+--     constraints, expression indexes, generated columns, a second foreign
+--     key on the same columns) is listed in `notes`, and left alone by every
+--     sync.
 
 local errors = require('modelsync.errors')
 local options = require('modelsync.options')
@@ -297,9 +301,7 @@ local function definition(db, live, t)
       end
     end
   end
-  if #keys == 0 then
-    note('no primary key: define() would add an id column, so this table does not round-trip')
-  elseif not ordered_keys then
+  if #keys > 0 and not ordered_keys then
     note('the primary key lists its columns in another order than the table: not expressible')
   end
   for _, col in ipairs(t.columns) do
@@ -325,22 +327,36 @@ local function definition(db, live, t)
     attributes[#attributes + 1] = { col.name, spec }
   end
 
-  -- Foreign keys: single-column ones become references.
+  -- Foreign keys: single-column ones become references, composite ones
+  -- entries of the foreignKeys option; one per list of columns (the core
+  -- matches foreign keys by their columns).
+  local foreign_keys, taken = {}, {}
   for _, fk in ipairs(t.foreignKeys) do
     local spec = #fk.columns == 1 and by_name[fk.columns[1]] or nil
-    if spec and spec.references == nil then
+    local columns_key = table.concat(fk.columns, '\0')
+    if taken[columns_key] then
+      note(string.format("foreign key %s: a second foreign key on (%s) is not expressible",
+        tostring(fk.name), table.concat(fk.columns, ', ')))
+    elseif #fk.columns > 1 then
+      taken[columns_key] = true
+      local ref = { table = fk.refTable, keys = copy_list(fk.refColumns) }
+      local own = t.schema or live.schema
+      if fk.refSchema and fk.refSchema ~= own then ref.schema = fk.refSchema end
+      local entry = { fields = copy_list(fk.columns), references = ref }
+      if fk.name and fk.name ~= t.name .. '_' .. table.concat(fk.columns, '_') .. '_fkey' then entry.name = fk.name end
+      if fk.onDelete and fk.onDelete ~= 'NO ACTION' then entry.onDelete = fk.onDelete end
+      if fk.onUpdate and fk.onUpdate ~= 'NO ACTION' then entry.onUpdate = fk.onUpdate end
+      foreign_keys[#foreign_keys + 1] = entry
+    elseif spec and spec.references == nil then
+      taken[columns_key] = true
       local ref = { table = fk.refTable, key = fk.refColumns[1] }
       local own = t.schema or live.schema
       if fk.refSchema and fk.refSchema ~= own then ref.schema = fk.refSchema end
       spec.references = ref
       if fk.onDelete and fk.onDelete ~= 'NO ACTION' then spec.onDelete = fk.onDelete end
       if fk.onUpdate and fk.onUpdate ~= 'NO ACTION' then spec.onUpdate = fk.onUpdate end
-    elseif spec then
-      note(string.format("foreign key %s: a second foreign key on column '%s' is not expressible",
-        tostring(fk.name), fk.columns[1]))
     else
-      note(string.format('foreign key %s (%s) -> %s (%s): composite foreign keys are not expressible',
-        tostring(fk.name), table.concat(fk.columns, ', '), fk.refTable, table.concat(fk.refColumns, ', ')))
+      note(string.format("foreign key %s on (%s) is not expressible", tostring(fk.name), table.concat(fk.columns, ', ')))
     end
   end
 
@@ -390,8 +406,10 @@ local function definition(db, live, t)
 
   local o = { tableName = t.name, freezeTableName = true, timestamps = false }
   if t.schema and t.schema ~= db._defaultSchema then o.schema = t.schema end
+  if #keys == 0 then o.primaryKey = false end
   if t.comment ~= nil then o.comment = t.comment end
   if #indexes > 0 then o.indexes = indexes end
+  if #foreign_keys > 0 then o.foreignKeys = foreign_keys end
   return { name = t.name, attributes = attributes, options = o, notes = notes }
 end
 

@@ -6,8 +6,9 @@
 -- 'Array'|'any'|{ ... }, id = true|n, required = bool, length, precision, scale,
 -- index = true | { unique = true }, default = value, postgresql = { columnName,
 -- dataType, dataLength, dataPrecision, dataScale, nullable } } or just a type
--- name.  Options: idInjection, indexes, foreignKeys, postgresql = { schema,
--- table }.  `generated = true` on an integer id makes it autoIncrement (as
+-- name.  Options: idInjection, indexes, foreignKeys (composite ones too:
+-- foreignKey = 'a,b', entityKey = 'x,y'; they become define()'s foreignKeys
+-- option, named by their `name` or their key), postgresql = { schema, table }.  `generated = true` on an integer id makes it autoIncrement (as
 -- LoopBack's SQL connectors make it SERIAL).  Properties may also be an array
 -- of { name, property } pairs, which keeps their order.  Settings for other
 -- connectors and LoopBack keys without a meaning here (description, hidden,
@@ -191,6 +192,54 @@ local function indexes(spec, by_column)
   return list
 end
 
+-- A LoopBack column list: 'a,b', { 'a', 'b' } or nil -> list.
+local function column_list(v)
+  if type(v) == 'string' then
+    local list = {}
+    for col in v:gmatch('[^,%s]+') do list[#list + 1] = col end
+    return list
+  end
+  if type(v) == 'table' then return v end
+  return nil
+end
+
+-- LoopBack's foreignKeys (a map by constraint name, or a list) -> define()'s
+-- foreignKeys option, in name order; nil when there are none.
+local function foreign_keys_option(model_name, spec, attributes, by_column)
+  if type(spec) ~= 'table' then return nil end
+  local keys = {}
+  for k in pairs(spec) do keys[#keys + 1] = k end
+  table.sort(keys, function(a, b)
+    if math.type(a) == 'integer' and math.type(b) == 'integer' then return a < b end
+    return tostring(a) < tostring(b)
+  end)
+  local list = {}
+  for _, k in ipairs(keys) do
+    local fk = spec[k]
+    if type(fk) == 'table' and fk.foreignKey and fk.entity then
+      local fields = {}
+      for i, col in ipairs(column_list(fk.foreignKey) or {}) do
+        local attr = by_column[col] or col
+        if attributes[attr] == nil then
+          errors.raise('E_DEFINITION', string.format("createModel('%s'): foreign key on '%s', which is not a property",
+            tostring(model_name), tostring(col)), { model = model_name })
+        end
+        fields[i] = attr
+      end
+      local entity = fk.entity
+      if type(entity) == 'table' and entity.name then entity = entity.name end
+      local name = fk.name
+      if name == nil and type(k) == 'string' then name = k end
+      list[#list + 1] = {
+        name = name, fields = fields, references = { model = entity, keys = column_list(fk.entityKey) },
+        onDelete = fk.onDelete, onUpdate = fk.onUpdate,
+      }
+    end
+  end
+  if #list == 0 then return nil end
+  return list
+end
+
 function loopback.installConnection(DB)
   -- db:createModel(name, properties, options) -> model (as define() makes).
   function DB:createModel(name, properties, options)
@@ -256,24 +305,10 @@ function loopback.installConnection(DB)
       attributes.id = { type = T.INTEGER, primaryKey = true, autoIncrement = true }
       if ordered then table.insert(ordered, 1, { 'id', attributes.id }) end
     end
-    -- foreignKeys: { name = { name =, entity =, entityKey =, foreignKey =, onDelete =, onUpdate = } }
-    if type(options.foreignKeys) == 'table' then
-      for _, fk in pairs(options.foreignKeys) do
-        if type(fk) == 'table' and fk.foreignKey and fk.entity then
-          local attr = by_column[fk.foreignKey] or fk.foreignKey
-          local spec = attributes[attr]
-          if spec == nil then
-            errors.raise('E_DEFINITION', string.format("createModel('%s'): foreign key on '%s', which is not a property",
-              tostring(name), tostring(fk.foreignKey)), { model = name })
-          end
-          local entity = fk.entity
-          if type(entity) == 'table' and entity.name then entity = entity.name end
-          spec.references = { model = entity, key = fk.entityKey }
-          spec.onDelete = fk.onDelete
-          spec.onUpdate = fk.onUpdate
-        end
-      end
-    end
+    -- foreignKeys: { fkName = { name =, entity =, entityKey =, foreignKey =, onDelete =, onUpdate = } }
+    -- become define()'s foreignKeys option (one shared validation); foreignKey
+    -- and entityKey may list several columns ('a,b' or { 'a', 'b' }).
+    local foreign_keys = foreign_keys_option(name, options.foreignKeys, attributes, by_column)
     local pg = type(options.postgresql) == 'table' and options.postgresql or {}
     local define_options = {
       freezeTableName = true,
@@ -281,6 +316,7 @@ function loopback.installConnection(DB)
       tableName = pg.table,
       schema = pg.schema,
       indexes = indexes(options.indexes, by_column),
+      foreignKeys = foreign_keys,
     }
     for _, index in ipairs(extra_indexes) do define_options.indexes[#define_options.indexes + 1] = index end
     if #define_options.indexes == 0 then define_options.indexes = nil end

@@ -12,6 +12,10 @@
 --   Model.rawAttributes       name -> attribute record
 --   Model.primaryKeyAttributes  names, in key order
 --   Model.options             the model options after defaults
+--   Model._foreignKeys        the foreignKeys option read: { index, name, attributes,
+--                             columns, references = { model, table, schema, keys },
+--                             onDelete, onUpdate } (attribute references stay on
+--                             their attributes)
 -- An attribute record: { name, field, type, allowNull, defaultValue, default
 -- (desired-schema shape), primaryKey, autoIncrement, unique, comment,
 -- references = { model =, table =, key =, schema = }, onDelete, onUpdate,
@@ -54,6 +58,13 @@ local MODEL_OPTIONS = {
   comment = 'string',
   indexes = 'table',
   hooks = 'table',
+  -- primaryKey = false: the table has no primary key (define() then adds no
+  -- `id`); Sequelize users get the same with Model.removeAttribute('id').
+  primaryKey = 'boolean',
+  -- foreignKeys = { { fields = { 'a', 'b' }, references = { model = 'X' | table = 'x',
+  --   schema =, keys = { 'k1', 'k2' } }, onDelete =, onUpdate =, name = } }: foreign
+  -- keys over one or more columns (keys default to the referenced model's primary key).
+  foreignKeys = 'table',
 }
 model.OPTIONS = MODEL_OPTIONS
 
@@ -73,6 +84,15 @@ local REFERENCE_OPTIONS = {
   model = true, table = 'non-empty string', key = 'non-empty string', schema = 'non-empty string',
 }
 
+local FOREIGN_KEY_OPTIONS = {
+  fields = 'table|non-empty string', references = true, onDelete = 'string', onUpdate = 'string',
+  name = 'non-empty string',
+}
+
+local FOREIGN_KEY_REFERENCE_OPTIONS = {
+  model = true, table = 'non-empty string', schema = 'non-empty string', keys = 'table|non-empty string',
+}
+
 local ACTIONS = { CASCADE = true, ['SET NULL'] = true, ['SET DEFAULT'] = true, RESTRICT = true, ['NO ACTION'] = true }
 
 -- Validates model options (define()'s third argument, or connect's `define`):
@@ -87,6 +107,12 @@ function model.validateOptions(opts, where, fields)
       local f = { option = key }
       if fields then for k, v in pairs(fields) do f[k] = v end end
       errors.raise('E_OPTION', string.format("option '%s'%s %s", key, where or '', message), f)
+    end
+    if opts.primaryKey == true then
+      refuse('primaryKey', "can only be false (a table without a primary key): mark the key attributes with primaryKey = true")
+    end
+    if opts.foreignKeys ~= nil and not (fields and fields.model) then
+      refuse('foreignKeys', "names the columns of one model: give it in that model's define()")
     end
     if type(opts.deletedAt) == 'string' and opts.paranoid ~= true then
       refuse('deletedAt', "names the column of paranoid deletes, but paranoid is not true (add paranoid = true)")
@@ -211,10 +237,18 @@ local function resolve_references(m, name, ref)
   return { model = target, table = ref.table, key = ref.key, schema = ref.schema }
 end
 
+-- A foreign-key action in the SQL words the core takes ('set_null' ->
+-- 'SET NULL'), or nil when value is not one.
+local function normal_action(value)
+  local upper = value:upper():gsub('^%s+', ''):gsub('%s+$', ''):gsub('%s+', ' '):gsub('_', ' ')
+  if ACTIONS[upper] then return upper end
+  return nil
+end
+
 local function resolve_action(m, name, key, value)
   if value == nil then return nil end
-  local upper = value:upper():gsub('^%s+', ''):gsub('%s+$', ''):gsub('%s+', ' '):gsub('_', ' ')
-  if not ACTIONS[upper] then
+  local upper = normal_action(value)
+  if not upper then
     errors.raise('E_OPTION', string.format("bad option '%s' in attribute '%s' of model '%s': expected one of CASCADE, SET NULL, SET DEFAULT, RESTRICT, NO ACTION, got '%s'",
       key, name, m.name, value), { model = m.name, attribute = name, option = key, table = m.tableName })
   end
@@ -424,6 +458,106 @@ local function read_index(m, i, spec)
   }
 end
 
+-- -------------------------------------------------------------- foreign keys
+
+-- A list option given as one string or a list of non-empty strings -> list.
+local function name_list(value, path, where, fields)
+  if type(value) == 'string' then return { value } end
+  local list = {}
+  for k in pairs(value) do
+    if math.type(k) ~= 'integer' or k < 1 or k > #value then
+      options.bad(path, 'a list of names', value, where, fields)
+    end
+  end
+  for j, v in ipairs(value) do
+    if type(v) ~= 'string' or v == '' then options.bad(path .. '[' .. j .. ']', 'a non-empty string', v, where, fields) end
+    options.no_nul(v, string.format("option '%s[%d]'%s", path, j, where), fields)
+    list[j] = v
+  end
+  return list
+end
+
+-- One entry of the foreignKeys option -> { name, attributes, columns,
+-- references = { model, table, schema, keys }, onDelete, onUpdate }.  What
+-- needs the referenced model (its keys, their count and types) is checked by
+-- sync.lua when a sync or a plan starts.
+local function read_foreign_key(m, i, spec)
+  local path = 'foreignKeys[' .. i .. ']'
+  local where = string.format(" in model '%s'", m.name)
+  local fields = { model = m.name, table = m.tableName, option = path }
+  if type(spec) ~= 'table' then options.bad(path, 'table', spec, where, fields) end
+  options.validate(spec, FOREIGN_KEY_OPTIONS, where, path .. '.', fields)
+  options.no_nul(spec.name, string.format("option '%s.name'%s", path, where), fields)
+  if spec.fields == nil then
+    errors.raise('E_DEFINITION', string.format("foreign key %d of model '%s' needs 'fields' (the attributes that reference)",
+      i, m.name), fields)
+  end
+  local names = name_list(spec.fields, path .. '.fields', where, fields)
+  if #names == 0 then
+    errors.raise('E_DEFINITION', string.format("foreign key %d of model '%s' has an empty 'fields' list", i, m.name), fields)
+  end
+  local attributes, columns = {}, {}
+  for j, name in ipairs(names) do
+    local a = m.rawAttributes[name] or m._fields[name]
+    if not a then
+      errors.raise('E_DEFINITION', string.format("foreign key %d of model '%s' names '%s', which is not an attribute%s",
+        i, m.name, name, errors.did_you_mean(name, attribute_names(m))),
+        { model = m.name, attribute = name, table = m.tableName })
+    end
+    for k = 1, j - 1 do
+      if columns[k] == a.field then
+        errors.raise('E_DEFINITION', string.format("foreign key %d of model '%s' names attribute '%s' twice", i, m.name, name),
+          { model = m.name, attribute = name, table = m.tableName })
+      end
+    end
+    attributes[j], columns[j] = a.name, a.field
+  end
+  local ref = spec.references
+  if ref == nil then
+    errors.raise('E_DEFINITION', string.format("foreign key %d of model '%s' needs 'references' ({ model|table =, keys = })",
+      i, m.name), fields)
+  end
+  if type(ref) == 'string' or getmetatable(ref) == model_metatable then ref = { model = ref } end
+  if type(ref) ~= 'table' then
+    options.bad(path .. '.references', 'a model name, a model or a table { model|table =, keys = }', ref, where, fields)
+  end
+  options.validate(ref, FOREIGN_KEY_REFERENCE_OPTIONS, where, path .. '.references.', fields)
+  local target = ref.model
+  if target ~= nil and (type(target) ~= 'string' or target == '') and getmetatable(target) ~= model_metatable then
+    options.bad(path .. '.references.model', 'a model name or a model', target, where, fields)
+  end
+  if (target == nil) == (ref.table == nil) then
+    errors.raise('E_DEFINITION', string.format("option '%s.references'%s needs exactly one of 'model' and 'table'", path,
+      where), fields)
+  end
+  for _, key in ipairs({ 'table', 'schema' }) do
+    options.no_nul(ref[key], string.format("option '%s.references.%s'%s", path, key, where), fields)
+  end
+  local keys
+  if ref.keys ~= nil then
+    keys = name_list(ref.keys, path .. '.references.keys', where, fields)
+    if #keys ~= #columns then
+      errors.raise('E_DEFINITION', string.format("foreign key %d of model '%s' has %d field%s but %d referenced key%s",
+        i, m.name, #columns, #columns == 1 and '' or 's', #keys, #keys == 1 and '' or 's'), fields)
+    end
+  end
+  local actions = {}
+  for _, key in ipairs({ 'onDelete', 'onUpdate' }) do
+    if spec[key] ~= nil then
+      actions[key] = normal_action(spec[key])
+      if not actions[key] then
+        errors.raise('E_OPTION', string.format("bad option '%s.%s'%s: expected one of CASCADE, SET NULL, SET DEFAULT, RESTRICT, NO ACTION, got '%s'",
+          path, key, where, spec[key]), { model = m.name, table = m.tableName, option = path .. '.' .. key })
+      end
+    end
+  end
+  return {
+    index = i, name = spec.name, attributes = attributes, columns = columns,
+    references = { model = target, table = ref.table, schema = ref.schema, keys = keys },
+    onDelete = actions.onDelete, onUpdate = actions.onUpdate,
+  }
+end
+
 -- ------------------------------------------------------------------- define
 
 -- The name of a timestamp attribute: nil when disabled.
@@ -514,7 +648,18 @@ function model.define(db, name, attributes, opts)
   local columns = {}
   local has_key = false
   for _, a in ipairs(list) do if a.primaryKey then has_key = true end end
-  if not has_key then
+  -- primaryKey = false (the model's own option) and a key attribute contradict;
+  -- as a connection default it only stops the `id` being added.
+  if has_key and opts and opts.primaryKey == false then
+    for _, a in ipairs(list) do
+      if a.primaryKey then
+        definition_error(m, string.format("model '%s' has primaryKey = false, but attribute '%s' is primaryKey = true (drop one of the two)",
+          name, a.name), { attribute = a.name, option = 'primaryKey' })
+      end
+    end
+  end
+  local add_id = not has_key and o.primaryKey ~= false
+  if add_id then
     if by_name.id then
       definition_error(m, string.format("model '%s' has an attribute 'id' that is not marked primaryKey = true, and no other primary key",
         name), { attribute = 'id' })
@@ -527,7 +672,7 @@ function model.define(db, name, attributes, opts)
   if ordered then
     -- user-declared timestamps stay where they were given
     local final = {}
-    if not has_key then final[1] = columns[1] end
+    if add_id then final[1] = columns[1] end
     for _, a in ipairs(list) do final[#final + 1] = a end
     for _, a in ipairs(stamp_records) do
       if not by_name[a.name] then final[#final + 1] = a end
@@ -620,6 +765,40 @@ function model.define(db, name, attributes, opts)
     end
   end
 
+  -- Foreign keys of the foreignKeys option (attribute references are read by
+  -- sync.lua from the attributes): one foreign key per column list, since
+  -- the core matches foreign keys by their columns.
+  m._foreignKeys = {}
+  if o.foreignKeys ~= nil then
+    for k in pairs(o.foreignKeys) do
+      if math.type(k) ~= 'integer' or k < 1 or k > #o.foreignKeys then
+        errors.raise('E_OPTION', string.format("bad option 'foreignKeys' in model '%s': expected a list of foreign key tables (unexpected key '%s')",
+          name, tostring(k)), { model = name, option = 'foreignKeys' })
+      end
+    end
+    local taken, fk_names = {}, {}
+    for _, a in ipairs(m.attributes) do
+      if a.references then taken[a.field] = string.format("attribute '%s' (references)", a.name) end
+    end
+    for i, spec in ipairs(o.foreignKeys) do
+      local fk = read_foreign_key(m, i, spec)
+      local key = table.concat(fk.columns, '\0')
+      if taken[key] then
+        definition_error(m, string.format("model '%s': foreign key %d is on the same columns as %s: one foreign key per list of columns",
+          name, i, taken[key]), { option = 'foreignKeys' })
+      end
+      taken[key] = string.format('foreign key %d', i)
+      if fk.name then
+        if fk_names[fk.name] then
+          definition_error(m, string.format("model '%s': the foreign key name '%s' is given twice", name, fk.name),
+            { option = 'foreignKeys' })
+        end
+        fk_names[fk.name] = true
+      end
+      m._foreignKeys[i] = fk
+    end
+  end
+
   -- Index names: one name, one index (a unique group and an index too).
   local index_names = {}
   for _, index in ipairs(m._indexes) do
@@ -654,6 +833,11 @@ function model.define(db, name, attributes, opts)
     for _, index in ipairs(m._indexes) do
       if index.name then
         options.fits(index.name, limit, string.format("model '%s': index name", name), dialect, f)
+      end
+    end
+    for _, fk in ipairs(m._foreignKeys) do
+      if fk.name then
+        options.fits(fk.name, limit, string.format("model '%s': foreign key name", name), dialect, f)
       end
     end
   end

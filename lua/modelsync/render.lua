@@ -65,9 +65,11 @@ local value_source
 local ORDERS = {
   attribute = { 'type', 'primaryKey', 'autoIncrement', 'allowNull', 'defaultValue', 'unique', 'comment',
                 'references', 'onDelete', 'onUpdate', 'field' },
-  references = { 'model', 'table', 'key', 'schema' },
-  options = { 'tableName', 'schema', 'freezeTableName', 'timestamps', 'comment', 'indexes' },
+  references = { 'model', 'table', 'key', 'keys', 'schema' },
+  options = { 'tableName', 'schema', 'freezeTableName', 'timestamps', 'primaryKey', 'comment', 'indexes',
+              'foreignKeys' },
   index = { 'name', 'unique', 'fields', 'where', 'using' },
+  foreignKey = { 'name', 'fields', 'references', 'onDelete', 'onUpdate' },
   field = { 'name', 'order' },
 }
 local RANKS = {}
@@ -80,8 +82,9 @@ end
 local function ranks_for(t)
   if t.type ~= nil then return RANKS.attribute end
   if t.tableName ~= nil or t.freezeTableName ~= nil or t.timestamps ~= nil then return RANKS.options end
+  if t.fields ~= nil and t.references ~= nil then return RANKS.foreignKey end
   if t.fields ~= nil then return RANKS.index end
-  if t.key ~= nil or t.table ~= nil or t.model ~= nil then return RANKS.references end
+  if t.key ~= nil or t.keys ~= nil or t.table ~= nil or t.model ~= nil then return RANKS.references end
   if t.order ~= nil then return RANKS.field end
   return {}
 end

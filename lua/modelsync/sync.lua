@@ -89,8 +89,9 @@ local function copy_list(list)
 end
 
 -- The model a reference points to, or nil for a plain table reference.
-local function referenced_model(db, m, a, tolerant)
-  local ref = a.references
+-- ref: { model =, table =, schema = }; who: "attribute 'x'" or "foreign key 2"
+-- (for messages); fields: the error's fields.
+local function referenced_model(db, m, ref, who, fields, tolerant)
   local target = ref.model
   if target ~= nil then
     if type(target) == 'table' then
@@ -105,8 +106,8 @@ local function referenced_model(db, m, a, tolerant)
     if tolerant then return nil, true end
     local names = {}
     for n in pairs(db.models) do names[#names + 1] = n end
-    errors.raise('E_DEFINITION', string.format("attribute '%s' of model '%s' references model '%s', which is not defined%s",
-      a.name, m.name, target, errors.did_you_mean(target, names)), { model = m.name, attribute = a.name, table = m.tableName })
+    errors.raise('E_DEFINITION', string.format("%s of model '%s' references model '%s', which is not defined%s",
+      who, m.name, target, errors.did_you_mean(target, names)), fields)
   end
   for _, other in pairs(db.models) do
     if other.tableName == ref.table and (ref.schema == nil or ref.schema == other.schema) then return other end
@@ -139,7 +140,8 @@ end
 -- and unresolvable).
 local function foreign_key(db, m, a, default_schema, tolerant)
   local ref = a.references
-  local target, unresolved = referenced_model(db, m, a, tolerant)
+  local target, unresolved = referenced_model(db, m, ref, string.format("attribute '%s'", a.name),
+    { model = m.name, attribute = a.name, table = m.tableName }, tolerant)
   if unresolved then return nil end
   local ref_table, ref_schema, ref_column
   if target then
@@ -178,6 +180,60 @@ local function foreign_key(db, m, a, default_schema, tolerant)
   }
 end
 
+-- A foreign key of the model's foreignKeys option (model.lua read it), in
+-- the desired shape (nil when tolerant and unresolvable).
+local function option_foreign_key(db, m, fk, default_schema, tolerant)
+  local ref = fk.references
+  local who = string.format('foreign key %d (%s)', fk.index, table.concat(fk.attributes, ', '))
+  local fields = { model = m.name, table = m.tableName, option = 'foreignKeys[' .. fk.index .. ']' }
+  local function fail(message)
+    if tolerant then return nil end
+    errors.raise('E_DEFINITION', message, fields)
+  end
+  local target, unresolved = referenced_model(db, m, ref, who, fields, tolerant)
+  if unresolved then return nil end
+  local ref_table, ref_schema, ref_columns = ref.table, ref.schema or default_schema, {}
+  if target then
+    ref_table = target.tableName
+    ref_schema = target.schema or default_schema
+    local keys = {}
+    if ref.keys then
+      for i, key in ipairs(ref.keys) do
+        local ra = target.rawAttributes[key] or target._fields[key]
+        if not ra then
+          local names = {}
+          for _, x in ipairs(target.attributes) do names[#names + 1] = x.name end
+          return fail(string.format("%s of model '%s' references key '%s' of model '%s', which has no such attribute%s",
+            who, m.name, key, target.name, errors.did_you_mean(key, names)))
+        end
+        keys[i] = ra
+      end
+    else
+      if #target.primaryKeyAttributes ~= #fk.columns then
+        return fail(string.format("%s of model '%s' has %d field%s but model '%s' has a primary key of %d column%s: give references.keys",
+          who, m.name, #fk.columns, #fk.columns == 1 and '' or 's', target.name, #target.primaryKeyAttributes,
+          #target.primaryKeyAttributes == 1 and '' or 's'))
+      end
+      for i, key in ipairs(target.primaryKeyAttributes) do keys[i] = target.rawAttributes[key] end
+    end
+    for i, ra in ipairs(keys) do
+      check_reference_type(m, m.rawAttributes[fk.attributes[i]], target, ra)
+      ref_columns[i] = ra.field
+    end
+  elseif ref.keys then
+    for i, key in ipairs(ref.keys) do ref_columns[i] = key end
+  elseif #fk.columns == 1 then
+    ref_columns[1] = 'id'                     -- as attribute references to a table
+  else
+    return fail(string.format("%s of model '%s' references table '%s' over %d columns: give references.keys",
+      who, m.name, tostring(ref.table), #fk.columns))
+  end
+  return {
+    name = fk.name, columns = copy_list(fk.columns), refSchema = ref_schema, refTable = ref_table,
+    refColumns = ref_columns, onDelete = fk.onDelete, onUpdate = fk.onUpdate,
+  }
+end
+
 -- One model's table in the desired-schema shape.
 function sync.table(db, m, default_schema, tolerant)
   local t = {
@@ -205,6 +261,9 @@ function sync.table(db, m, default_schema, tolerant)
     if a.references then
       t.foreignKeys[#t.foreignKeys + 1] = foreign_key(db, m, a, default_schema, tolerant)
     end
+  end
+  for _, fk in ipairs(m._foreignKeys or {}) do
+    t.foreignKeys[#t.foreignKeys + 1] = option_foreign_key(db, m, fk, default_schema, tolerant)
   end
   for _, index in ipairs(m._indexes) do
     local fields = {}
