@@ -206,17 +206,21 @@ static int number_text(const char *text) {
   return *p == '\0';
 }
 
+/* Whether text equals the lower-case word, ignoring ASCII case. */
+static int same_word_ignoring_case(const char *text, const char *word) {
+  for (; *text != '\0' && *word != '\0'; text++, word++)
+    if (tolower((unsigned char)*text) != *word) return 0;
+  return *text == '\0' && *word == '\0';
+}
+
 /* The truth value of a text, as PostgreSQL's boolean input reads it; -1 if
 ** it is none. */
 static int text_truth(const char *text) {
   static const char *const yes[] = { "t", "true", "y", "yes", "on", "1", NULL };
   static const char *const no[] = { "f", "false", "n", "no", "off", "0", NULL };
-  char lower[8];
-  size_t i, n = strlen(text);
-  if (n >= sizeof lower) return -1;
-  for (i = 0; i <= n; i++) lower[i] = (char)tolower((unsigned char)text[i]);
-  for (i = 0; yes[i] != NULL; i++) if (strcmp(lower, yes[i]) == 0) return 1;
-  for (i = 0; no[i] != NULL; i++) if (strcmp(lower, no[i]) == 0) return 0;
+  size_t i;
+  for (i = 0; yes[i] != NULL; i++) if (same_word_ignoring_case(text, yes[i])) return 1;
+  for (i = 0; no[i] != NULL; i++) if (same_word_ignoring_case(text, no[i])) return 0;
   return -1;
 }
 
