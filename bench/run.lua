@@ -37,21 +37,31 @@ end
 local sizes = quick and { 20, 50, 100 } or { 50, 200, 1000 }
 local big_rows = quick and 100000 or 1000000
 
--- Runs one case in a fresh process and returns its decoded result lines.
-local function run_case(dialect, workload, n)
-  local cmd = string.format('lua5.4 %q %s %s %d', here .. '/case.lua', dialect, workload, n)
+-- The bench measures an optimised build of its own (build-release/), so that
+-- the suite's Debug build in build/ is left alone.
+local root = here .. '/..'
+assert(os.execute(string.format('cmake -S %q -B %q -DCMAKE_BUILD_TYPE=Release > /dev/null && cmake --build %q > /dev/null',
+  root, root .. '/build-release', root .. '/build-release')), 'cannot build build-release/')
+
+-- Runs one case in a fresh process and returns its decoded result lines (and
+-- what it kept for a following case, if anything).
+local function run_case(dialect, workload, n, target)
+  local cmd = string.format('%slua5.4 %q %s %s %d', target and string.format('MODELSYNC_BENCH_TARGET=%q ', target) or '',
+    here .. '/case.lua', dialect, workload, n)
   local pipe = assert(io.popen(cmd .. ' 2>&1'))
-  local results, text = {}, {}
+  local results, text, kept = {}, {}, nil
   for line in pipe:lines() do
     text[#text + 1] = line
-    if line:sub(1, 1) == '{' then results[#results + 1] = line end
+    local keep = line:match('^{"keep":"(.*)"}$')
+    if keep then kept = keep
+    elseif line:sub(1, 1) == '{' then results[#results + 1] = line end
   end
   local ok = pipe:close()
   if not ok then
     io.stderr:write(table.concat(text, '\n'), '\n')
     error(string.format('bench case %s %s %d failed', dialect, workload, n))
   end
-  return results
+  return results, kept
 end
 
 -- A minimal JSON reader for our own flat objects.
@@ -75,7 +85,9 @@ end
 
 for _, dialect in ipairs(dialects) do
   for _, n in ipairs(sizes) do
-    for _, line in ipairs(run_case(dialect, 'wide', n)) do record(line) end
+    local results, kept = run_case(dialect, 'wide', n)
+    for _, line in ipairs(results) do record(line) end
+    for _, line in ipairs(run_case(dialect, 'wide-noop', n, kept)) do record(line) end
     for _, line in ipairs(run_case(dialect, 'alter-cycle', n)) do record(line) end
   end
   for _, line in ipairs(run_case(dialect, 'big-table', big_rows)) do record(line) end
@@ -113,7 +125,12 @@ for _, dialect in ipairs(dialects) do
     io.write(string.format('  %-9s %-58s %10s  [%s]\n', dialect, label, value, target))
   end
   if first_l and noop_l then
-    line(string.format('no-op alter / first sync at N=%d', large), string.format('1/%.0f', first_l.ms / noop_l.ms), '< 1/20')
+    line(string.format('no-op alter (new process) / first sync at N=%d', large), string.format('1/%.1f', first_l.ms / noop_l.ms), '< 1/20')
+    local warm = find(dialect, 'wide', 'noop-alter-warm', large)
+    if warm then
+      line(string.format('no-op alter (same connection) / first sync at N=%d', large),
+        string.format('1/%.1f', first_l.ms / warm.ms), '< 1/20')
+    end
     line('no-op alter DDL statements at every N', tostring(noop_l.ddl + noop_s.ddl), '0')
     line(string.format('no-op alter statements N=%d vs N=%d', small, large),
       string.format('%d vs %d', noop_s.statements, noop_l.statements), 'equal')
