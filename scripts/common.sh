@@ -48,18 +48,21 @@ ensure_packages() {
   fi
 }
 
-# build_core [CMAKE_ARG...]: configure and build build/modelsync/core.so.
+# build_core [CMAKE_ARG...]: configure and build build/modelsync/core.so
+# (MODELSYNC_BUILD_DIR=dir: in that directory instead of build/).
 build_core() {
+  local dir="${MODELSYNC_BUILD_DIR:-$ROOT/build}"
+  local name="${dir#"$ROOT"/}"
   # A build/ made from another checkout (or moved) cannot be reused by CMake.
-  if [[ -f "$ROOT/build/CMakeCache.txt" ]] &&
-     ! grep -qxF "CMAKE_HOME_DIRECTORY:INTERNAL=$ROOT" "$ROOT/build/CMakeCache.txt"; then
-    note "build/ belongs to another source tree: starting it afresh"
-    rm -rf -- "$ROOT/build"
+  if [[ -f "$dir/CMakeCache.txt" ]] &&
+     ! grep -qxF "CMAKE_HOME_DIRECTORY:INTERNAL=$ROOT" "$dir/CMakeCache.txt"; then
+    note "$name/ belongs to another source tree: starting it afresh"
+    rm -rf -- "$dir"
   fi
-  note "cmake -S . -B build $*"
-  cmake -S "$ROOT" -B "$ROOT/build" "$@" || return 1
-  cmake --build "$ROOT/build" --parallel "$(nproc 2>/dev/null || echo 2)" || return 1
-  [[ -f "$ROOT/build/modelsync/core.so" ]] || { warn "build/modelsync/core.so was not built"; return 1; }
+  note "cmake -S . -B $name $*"
+  cmake -S "$ROOT" -B "$dir" "$@" || return 1
+  cmake --build "$dir" --parallel "$(nproc 2>/dev/null || echo 2)" || return 1
+  [[ -f "$dir/modelsync/core.so" ]] || { warn "$name/modelsync/core.so was not built"; return 1; }
 }
 
 # Lua search paths for running scripts outside the repository root.
@@ -72,12 +75,15 @@ lua_env() {
 # run_example FILE DB_FILE WORKDIR: runs one example the way scripts/test and
 # scripts/quickstart do: `lua5.4 FILE DB_FILE` from WORKDIR, with
 # MODELSYNC_EXAMPLE_DB=DB_FILE, the repository's lua/ and build/ on the paths,
-# and a time limit.  Returns the example's exit status.
+# and a time limit.  Returns the example's exit status.  (scripts/test's passes
+# set MODELSYNC_PRELOAD, LD_PRELOAD'ed, and the array MODELSYNC_RUNNER, a
+# command lua5.4 runs under, e.g. valgrind.)
 run_example() {
   local file="$1" db="$2" workdir="$3" env_lines=()
   mapfile -t env_lines < <(lua_env)
   mkdir -p -- "$workdir"
   (cd "$workdir" &&
      exec env "${env_lines[@]}" MODELSYNC_EXAMPLE_DB="$db" ${MODELSYNC_PRELOAD:+LD_PRELOAD="$MODELSYNC_PRELOAD"} \
-       timeout -k 10 "${MODELSYNC_EXAMPLE_TIMEOUT:-300}" lua5.4 "$file" "$db")
+       timeout -k 10 "${MODELSYNC_EXAMPLE_TIMEOUT:-300}" \
+       ${MODELSYNC_RUNNER[@]+"${MODELSYNC_RUNNER[@]}"} lua5.4 "$file" "$db")
 }
