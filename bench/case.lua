@@ -47,6 +47,10 @@ local function connect()
   local db = modelsync.connect(os.getenv('MODELSYNC_PG_URL'), { schema = schema })
   cleanup = function(d)
     if keep then d:close(); print(string.format('{"keep":"%s"}', schema)) return end
+    -- One statement per table: DROP SCHEMA ... CASCADE of a thousand tables
+    -- would need more locks than max_locks_per_transaction allows.
+    local tables = d:query("SELECT tablename FROM pg_tables WHERE schemaname = $1 ORDER BY tablename DESC", { schema })
+    for _, row in ipairs(tables) do d:query('DROP TABLE IF EXISTS "' .. schema .. '"."' .. row.tablename .. '" CASCADE') end
     d:query('DROP SCHEMA "' .. schema .. '" CASCADE')
     d:close()
   end

@@ -1273,6 +1273,7 @@ enum {
 typedef struct reader {
   ms_conn *conn;
   ms_arena *arena;
+  ms_arena *rows;           /* the catalog rows: a scratch arena, freed once read */
   ms_error *err;
   ms_value schemas_param;   /* the text[] literal of schema names */
   ms_schema *out;
@@ -1281,7 +1282,7 @@ typedef struct reader {
 
 /* Runs one catalog query with the schema names as $1. */
 static int run_catalog_query(reader *r, const char *sql, ms_result *result) {
-  return ms_query(r->conn, r->arena, sql, &r->schemas_param, 1, result, r->err);
+  return ms_query(r->conn, r->rows, sql, &r->schemas_param, 1, result, r->err);
 }
 
 /* The cell as text (NULL for SQL NULL). */
@@ -1639,10 +1640,16 @@ int ms_pg_introspect(ms_conn *conn, ms_arena *arena, const char **schemas, size_
   r.schemas_param.type = MS_TEXT;
   r.schemas_param.text = text_array_literal(arena, schemas, n_schemas);
   r.schemas_param.length = strlen(r.schemas_param.text);
+  /* Every string the schema keeps is copied (cell()), so the rows, several
+  ** times the schema's size, can go as soon as they are read. */
+  r.rows = ms_arena_new();
   if (read_namespaces(&r) != MS_OK || read_enum_types(&r, &enum_oids) != MS_OK
       || read_tables(&r) != MS_OK || read_columns(&r, enum_oids) != MS_OK
-      || read_constraints(&r) != MS_OK || read_indexes(&r) != MS_OK)
+      || read_constraints(&r) != MS_OK || read_indexes(&r) != MS_OK) {
+    ms_arena_free(r.rows);
     return MS_ERROR;
+  }
+  ms_arena_free(r.rows);
   return MS_OK;
 }
 

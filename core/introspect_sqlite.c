@@ -565,7 +565,25 @@ static ms_column *find_column(const ms_table *table, const char *name) {
 
 /* Whether two cells of column col hold the same text (rows a and b). */
 static int same_cell(ms_arena *arena, const ms_result *result, size_t a, size_t b, size_t col) {
-  return ms_same_name(ms_cell_text(arena, result, a, col), ms_cell_text(arena, result, b, col));
+  const ms_value *x = MS_CELL(result, a, col), *y = MS_CELL(result, b, col);
+  (void)arena;                         /* compared in place: nothing copied */
+  if (x->type != y->type) {
+    if ((x->type == MS_TEXT || x->type == MS_BLOB) && (y->type == MS_TEXT || y->type == MS_BLOB)) {
+      /* same bytes, either storage class */
+    } else if (x->type == MS_NULL || y->type == MS_NULL) {
+      return 0;
+    } else {
+      return ms_same_name(ms_cell_text(arena, result, a, col), ms_cell_text(arena, result, b, col));
+    }
+  }
+  switch (x->type) {
+  case MS_NULL: return 1;
+  case MS_INTEGER: case MS_BOOLEAN: return x->integer == y->integer;
+  case MS_FLOAT: return x->number == y->number;
+  case MS_TEXT: case MS_BLOB:
+    return x->length == y->length && (x->length == 0 || memcmp(x->text, y->text, x->length) == 0);
+  }
+  return 0;
 }
 
 /* A list of strings as an arena array. */
@@ -999,18 +1017,24 @@ static int introspect_now(ms_conn *conn, ms_arena *arena, ms_schema *out, ms_err
   ms_result tables, indexes, foreign_keys, triggers;
   ms_list *named_keys;
   size_t t;
+  /* The rows live in a scratch arena freed once read: the schema copies every
+  ** string it keeps (ms_cell_text), and the rows are several times its size. */
+  ms_arena *rows = ms_arena_new();
   memset(out, 0, sizeof *out);
-  if (ms_query(conn, arena, table_query, NULL, 0, &tables, err) != MS_OK ||
-      ms_query(conn, arena, index_query, NULL, 0, &indexes, err) != MS_OK ||
-      ms_query(conn, arena, foreign_key_query, NULL, 0, &foreign_keys, err) != MS_OK ||
-      ms_query(conn, arena, trigger_query, NULL, 0, &triggers, err) != MS_OK)
+  if (ms_query(conn, rows, table_query, NULL, 0, &tables, err) != MS_OK ||
+      ms_query(conn, rows, index_query, NULL, 0, &indexes, err) != MS_OK ||
+      ms_query(conn, rows, foreign_key_query, NULL, 0, &foreign_keys, err) != MS_OK ||
+      ms_query(conn, rows, trigger_query, NULL, 0, &triggers, err) != MS_OK) {
+    ms_arena_free(rows);
     return MS_ERROR;
+  }
   read_tables(arena, &tables, out);
   named_keys = ms_alloc(arena, (out->n_tables + 1) * sizeof *named_keys);
   for (t = 0; t < out->n_tables; t++) read_create_table(arena, &out->tables[t], &named_keys[t]);
   read_indexes(arena, &indexes, out);
   read_foreign_keys(arena, &foreign_keys, out, named_keys);
   read_triggers(arena, &triggers, out);
+  ms_arena_free(rows);
   return MS_OK;
 }
 
