@@ -189,23 +189,6 @@ static const char *number_sql(ms_arena *arena, double number) {
   return ms_printf(arena, "%.17g", number);
 }
 
-/* Whether text is a plain decimal number (what a numeric column accepts bare). */
-static int number_text(const char *text) {
-  const char *p = text;
-  int digits = 0;
-  if (*p == '-' || *p == '+') p++;
-  while (isdigit((unsigned char)*p)) { p++; digits++; }
-  if (*p == '.') { p++; while (isdigit((unsigned char)*p)) { p++; digits++; } }
-  if (digits == 0) return 0;
-  if (*p == 'e' || *p == 'E') {
-    p++;
-    if (*p == '-' || *p == '+') p++;
-    if (!isdigit((unsigned char)*p)) return 0;
-    while (isdigit((unsigned char)*p)) p++;
-  }
-  return *p == '\0';
-}
-
 /* Whether text equals the lower-case word, ignoring ASCII case. */
 static int same_word_ignoring_case(const char *text, const char *word) {
   for (; *text != '\0' && *word != '\0'; text++, word++)
@@ -768,7 +751,7 @@ const char *ms_pg_default_sql(ms_arena *arena, const ms_default_spec *spec,
     ms_buf_addc(&buf, '\'');
     return ms_buf_string(&buf);
   }
-  if (ms_pg_numeric_type(type) && number_text(text)) return text;
+  if (ms_pg_numeric_type(type) && ms_pg_number_text(text)) return text;
   return literal_sql(arena, normalise_text_value(arena, type, text));
 }
 

@@ -186,8 +186,9 @@ static int word_is(const token *t, const char *keyword) {
   return *a == '\0' && *b == '\0';
 }
 
-/* Whether text is a plain decimal number: [-+]digits[.digits][e[-+]digits]. */
-static int number_text(const char *text) {
+/* Whether text is a plain decimal number: [-+]digits[.digits][e[-+]digits]
+** (what a numeric column accepts bare).  Shared with emit_pg.c. */
+int ms_pg_number_text(const char *text) {
   const char *p = text;
   int digits = 0;
   if (*p == '-' || *p == '+') p++;
@@ -374,7 +375,7 @@ static void drop_casts(ms_arena *arena, token_list *list) {
       if (numeric && operand->kind == TOKEN_STRING) {
         size_t n = strlen(operand->text);
         char *inner = ms_strndup(arena, operand->text + 1, n >= 2 ? n - 2 : 0);
-        if (number_text(inner)) {
+        if (ms_pg_number_text(inner)) {
           operand->kind = TOKEN_NUMBER;
           operand->text = inner;
         }

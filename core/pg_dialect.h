@@ -54,4 +54,7 @@ const char *ms_pg_foreign_key_name(ms_arena *arena, const ms_table *table,
                                    const ms_foreign_key *foreign_key);
 int ms_pg_emit(ms_arena *arena, const ms_diff *diff, ms_plan *out, ms_error *err);
 
+/* Whether text is a plain decimal number ([-+]digits[.digits][e[-+]digits]). */
+int ms_pg_number_text(const char *text);
+
 #endif
