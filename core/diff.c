@@ -310,14 +310,24 @@ static void compare_table(ms_arena *arena, const ms_dialect *dialect, const ms_t
   int *renamed;
   char *kept;                         /* live columns some desired column continues */
 
-  /* Indexes only, for a plain sync. */
+  /* Indexes only, for a plain sync; one on a column the table does not have
+  ** yet waits (skipped) for the alter that adds the column. */
   if (!options->alter) {
     for (i = 0; i < desired->n_indexes; i++) {
-      if (matching_live_index(live, &desired->indexes[i]) != NULL) continue;
+      const ms_index *index = &desired->indexes[i];
+      const char *missing = NULL;
+      if (matching_live_index(live, index) != NULL) continue;
+      for (j = 0; j < index->n_parts && missing == NULL; j++)
+        if (index->parts[j].column != NULL && ms_table_find_column(live, index->parts[j].column) == NULL)
+          missing = index->parts[j].column;
       c = add_change(arena, out, MS_ADD_INDEX, desired, live);
-      c->index = &desired->indexes[i];
-      c->risk = desired->indexes[i].unique ? MS_DATA_DEPENDENT : MS_SAFE;
+      c->index = index;
+      c->risk = index->unique ? MS_DATA_DEPENDENT : MS_SAFE;
       if (c->risk) c->reason = "a unique index fails if rows hold duplicate values";
+      if (missing != NULL) {
+        c->skipped = 1;
+        c->reason = ms_printf(arena, "column \"%s\" does not exist yet: sync{ alter = true } adds it", missing);
+      }
     }
     return;
   }
