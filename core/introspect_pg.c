@@ -1270,11 +1270,15 @@ enum {
   INDEX_OPTION
 };
 
+#define KNOWN_TYPES 64    /* distinct type texts remembered per introspection */
+
 /* What the introspection carries from one query to the next. */
 typedef struct reader {
   ms_conn *conn;
   ms_arena *arena;
   ms_arena *rows;           /* the catalog rows: a scratch arena, freed once read */
+  struct { const char *native, *canonical; } known_types[KNOWN_TYPES];
+  size_t n_known_types;     /* canonical_type_of's memory */
   ms_error *err;
   ms_value schemas_param;   /* the text[] literal of schema names */
   ms_schema *out;
@@ -1402,6 +1406,25 @@ static int integer_type(const char *canonical) {
       || strcmp(canonical, "SMALLINT") == 0;
 }
 
+/* The canonical form of a catalog type text.  Catalogs repeat a handful of
+** types thousands of times: each distinct text is canonicalised once, its
+** working memory in the scratch arena, the result kept in the schema's. */
+static const char *canonical_type_of(reader *r, const char *native) {
+  size_t i;
+  if (native == NULL) return NULL;
+  for (i = 0; i < r->n_known_types; i++)
+    if (strcmp(r->known_types[i].native, native) == 0) return r->known_types[i].canonical;
+  {
+    const char *canonical = ms_strdup(r->arena, ms_pg_canonical_type(r->rows, native));
+    if (r->n_known_types < KNOWN_TYPES) {
+      r->known_types[r->n_known_types].native = ms_strdup(r->arena, native);
+      r->known_types[r->n_known_types].canonical = canonical;
+      r->n_known_types++;
+    }
+    return canonical;
+  }
+}
+
 /* Fills one column from a row of columns_sql. */
 static void read_column(reader *r, const ms_result *result, size_t row, ms_column *column,
                         const long long *enum_oids) {
@@ -1414,7 +1437,7 @@ static void read_column(reader *r, const ms_result *result, size_t row, ms_colum
   column->native_type = cell(r, result, row, COLUMN_TYPE);
   column->not_null = cell_true(result, row, COLUMN_NOT_NULL);
   column->comment = cell(r, result, row, COLUMN_COMMENT);
-  column->type = ms_pg_canonical_type(r->arena, column->native_type);
+  column->type = canonical_type_of(r, column->native_type);
 
   if (typtype != NULL && strcmp(typtype, "e") == 0) {
     long long oid = ms_cell_integer(result, row, COLUMN_TYPOID);
@@ -1444,7 +1467,8 @@ static void read_column(reader *r, const ms_result *result, size_t row, ms_colum
     return;
   }
   column->default_sql = expression;
-  column->default_canonical = ms_pg_canonical_default(r->arena, expression);
+  /* The normaliser's working memory goes to the scratch arena; the result is kept. */
+  column->default_canonical = ms_strdup(r->arena, ms_pg_canonical_default(r->rows, expression));
 }
 
 /* Columns of every table, in table order. */
@@ -1551,7 +1575,7 @@ static int read_index(reader *r, const ms_result *result, size_t first, size_t e
   index->constraint = constraint != NULL && constraint[0] == 'u';
   if (constraint != NULL && constraint[0] == 'x') index->unmanaged = 1;   /* EXCLUDE */
   if (!cell_true(result, first, INDEX_VALID)) index->unmanaged = 1;
-  if (predicate != NULL) index->where = ms_pg_canonical_default(r->arena, predicate);
+  if (predicate != NULL) index->where = ms_strdup(r->arena, ms_pg_canonical_default(r->rows, predicate));
   if (method != NULL) {
     upper = ms_strdup(r->arena, method);
     for (k = 0; upper[k]; k++) upper[k] = (char)toupper((unsigned char)upper[k]);
