@@ -971,13 +971,21 @@ static char *canonical_expression(ms_arena *arena, const char *sql) {
 /* Default expression -> canonical default; NULL for none. */
 const char *ms_pg_canonical_default(ms_arena *arena, const char *default_sql) {
   char *text;
+  const char *result;
+  ms_arena *work;
   if (default_sql == NULL) return NULL;
-  text = canonical_expression(arena, default_sql);
-  if (text[0] == '\0' || strcmp(text, "null") == 0) return NULL;
-  if (strcmp(text, "now()") == 0 || strcmp(text, "current_timestamp") == 0
-      || strcmp(text, "transaction_timestamp()") == 0)
-    return "CURRENT_TIMESTAMP";
-  return text;
+  /* The normaliser's token lists (several rounds of them) live in an arena of
+  ** their own, freed at once: over a thousand tables they would otherwise
+  ** outweigh the whole schema.  Only the result is copied out. */
+  work = ms_arena_new();
+  text = canonical_expression(work, default_sql);
+  if (text[0] == '\0' || strcmp(text, "null") == 0) result = NULL;
+  else if (strcmp(text, "now()") == 0 || strcmp(text, "current_timestamp") == 0
+           || strcmp(text, "transaction_timestamp()") == 0)
+    result = "CURRENT_TIMESTAMP";
+  else result = ms_strdup(arena, text);
+  ms_arena_free(work);
+  return result;
 }
 
 /* ======================================================= canonical types */

@@ -38,6 +38,7 @@ struct ms_arena {
   ms_block *blocks;       /* every block, chunks and large ones alike */
   char *next;             /* free space in the current chunk */
   size_t left;            /* bytes free at next */
+  size_t chunk_size;      /* the next chunk's size: grows from 4 KiB to MS_CHUNK_SIZE */
 };
 
 #define MS_BLOCK_HEADER ((sizeof(ms_block) + MS_ALIGN - 1) & ~(MS_ALIGN - 1))
@@ -83,8 +84,12 @@ void *ms_alloc(ms_arena *arena, size_t size) {
 #else
   if (size > MS_CHUNK_SIZE / 4) return new_block(arena, size);
   if (size > arena->left) {
-    arena->next = new_block(arena, MS_CHUNK_SIZE);
-    arena->left = MS_CHUNK_SIZE;
+    /* Small arenas (a scratch arena for one expression) stay small. */
+    size_t chunk = arena->chunk_size < 4096 ? 4096 : arena->chunk_size;
+    while (chunk < size) chunk *= 2;
+    arena->next = new_block(arena, chunk);
+    arena->left = chunk;
+    arena->chunk_size = chunk * 2 > MS_CHUNK_SIZE ? MS_CHUNK_SIZE : chunk * 2;
   }
   arena->next += size;
   arena->left -= size;
