@@ -1027,8 +1027,26 @@ static int name_in(const char *text, const char *const *list) {
   return 0;
 }
 
+/* Whether a quoted name ("char") is, bare, a word the type mapping reads as
+** something else: PostgreSQL's "char" is a one-byte type, not CHAR(1), so
+** such names keep their quotes (and canonicalising twice changes nothing). */
+static int type_keyword(const char *quoted) {
+  static const char *const words[] = {
+    "char", "character", "bpchar", "varchar", "bool", "boolean", "varbit", "bit", "int", "int2",
+    "int4", "int8", "integer", "bigint", "smallint", "serial", "serial2", "serial4", "serial8",
+    "bigserial", "smallserial", "real", "float", "float4", "float8", "numeric", "decimal",
+    "text", "citext", "date", "time", "timetz", "timestamp", "timestamptz", "json", "jsonb",
+    "uuid", "bytea", NULL
+  };
+  size_t n = strlen(quoted), i;
+  if (n < 3) return 0;
+  for (i = 0; words[i] != NULL; i++)
+    if (strlen(words[i]) == n - 2 && strncmp(quoted + 1, words[i], n - 2) == 0) return 1;
+  return 0;
+}
+
 /* Upper-cases text outside double quotes; a quoted name that reads the same
-** bare ("mood") loses its quotes first. */
+** bare ("mood") loses its quotes first, unless it is a type keyword. */
 static char *upper_outside_quotes(ms_arena *arena, const char *text) {
   ms_buf out;
   const char *p = text;
@@ -1042,7 +1060,7 @@ static char *upper_outside_quotes(ms_arena *arena, const char *text) {
         p++;
       }
       quoted = ms_strndup(arena, start, (size_t)(p - start));
-      if (plain_quoted(quoted)) {
+      if (plain_quoted(quoted) && !type_keyword(quoted)) {
         const char *q;
         for (q = quoted + 1; q[1] != '\0'; q++) ms_buf_addc(&out, (char)toupper((unsigned char)*q));
       } else {
