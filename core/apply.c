@@ -90,7 +90,11 @@ static int run_step(ms_conn *conn, ms_arena *arena, const ms_step *step, ms_erro
     if (step->checks[i].after == MS_CHECK_BEFORE && run_check(conn, arena, &step->checks[i], err) != MS_OK)
       return MS_ERROR;
   for (i = 0; i < step->n_sql; i++) {
-    if (ms_exec(conn, arena, step->sql[i], err) == MS_OK) continue;
+    int status;
+    conn->current_step = step;           /* `logging` sees which step sends it */
+    status = ms_exec(conn, arena, step->sql[i], err);
+    conn->current_step = NULL;
+    if (status == MS_OK) continue;
     if (err->code != NULL && strcmp(err->code, MS_E_DATA) == 0 && explain_failure(conn, arena, step, err))
       return MS_ERROR;
     if (err->code != NULL && (strcmp(err->code, MS_E_SQL) == 0 || strcmp(err->code, MS_E_DATA) == 0)) {

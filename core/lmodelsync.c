@@ -143,7 +143,18 @@ static int call_logger(void *userdata, const char *sql, ms_error *err) {
   if (c->logger == LUA_NOREF || c->logger_failed || L == NULL) return MS_OK;
   lua_rawgeti(L, LUA_REGISTRYINDEX, c->logger);
   lua_pushstring(L, sql);
-  if (lua_pcall(L, 1, 0, 0) != LUA_OK) {
+  if (c->conn.current_step != NULL) {  /* DESIGN's logging(sql, step): the plan step */
+    const ms_step *step = c->conn.current_step;
+    lua_createtable(L, 0, 5);
+    set_string_field(L, "op", step->op);
+    set_string_field(L, "schema", step->schema);
+    set_string_field(L, "table", step->table);
+    set_string_field(L, "column", step->column);
+    set_string_field(L, "risk", ms_risk_name(step->risk));
+  } else {
+    lua_pushnil(L);
+  }
+  if (lua_pcall(L, 2, 0, 0) != LUA_OK) {
     const char *message = lua_tostring(L, -1);
     c->logger_failed = 1;
     ms_error_set(err, MS_E_LOGGING, "the logging function raised: %s", message ? message : "(not a string)");

@@ -159,6 +159,8 @@ typedef struct ms_conn {
   int in_transaction;         /* set by the dialect's begin/finish */
   int saved_foreign_keys;     /* sqlite: PRAGMA foreign_keys before a sync */
   int lock_timeout_ms;
+  const struct ms_step *current_step; /* the plan step whose statements run now (apply.c),
+                                 NULL otherwise: the logger hands it to `logging` */
   void *introspection_cache;  /* the dialect's, freed by its close (sqlite: the last
                                  live schema, valid while PRAGMA schema_version holds) */
 } ms_conn;
