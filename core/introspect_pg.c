@@ -1086,8 +1086,25 @@ static const char *last_name_part(const char *text) {
   return last;
 }
 
-/* Native type text -> canonical type (see the head of this file). */
+/* One pass of the type mapping below; ms_pg_canonical_type repeats it. */
+static const char *canonical_type_once(ms_arena *arena, const char *native_type);
+
+/* Native type text -> canonical type (see the head of this file).  One pass
+** maps what catalogs print; texts that only models or fuzzers write (quotes
+** inside words, stray schema prefixes) can need another, so the pass repeats
+** until its output stops changing: canonical(canonical(x)) == canonical(x). */
 const char *ms_pg_canonical_type(ms_arena *arena, const char *native_type) {
+  const char *canonical = canonical_type_once(arena, native_type);
+  int round;
+  for (round = 0; round < 4 && canonical != NULL; round++) {
+    const char *again = canonical_type_once(arena, canonical);
+    if (again == NULL || strcmp(again, canonical) == 0) break;
+    canonical = again;
+  }
+  return canonical;
+}
+
+static const char *canonical_type_once(ms_arena *arena, const char *native_type) {
   static const char *const integer_names[] = { "integer", "int", "int4", "serial", "serial4", NULL };
   static const char *const bigint_names[] = { "bigint", "int8", "bigserial", "serial8", NULL };
   static const char *const smallint_names[] = { "smallint", "int2", "smallserial", "serial2", NULL };
@@ -1116,7 +1133,9 @@ const char *ms_pg_canonical_type(ms_arena *arena, const char *native_type) {
     break;
   }
   if (strncmp(text, "pg_catalog.", 11) == 0) text += 11;
+  else if (strncmp(text, "\"pg_catalog\".", 13) == 0) text += 13;
   else if (strncmp(text, "public.", 7) == 0) text += 7;
+  else if (strncmp(text, "\"public\".", 9) == 0) text += 9;     /* quoted: the same schema */
 
   /* Our enum types (and Sequelize's): enum_<table>_<column>, any schema. */
   last = last_name_part(text);
