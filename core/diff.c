@@ -28,13 +28,7 @@ typedef struct change_list {
 static ms_change *add_change(ms_arena *arena, change_list *list, ms_change_kind kind,
                              const ms_table *table, const ms_table *live) {
   ms_change *change;
-  if (list->count == list->capacity) {
-    size_t capacity = list->capacity ? list->capacity * 2 : 8;
-    ms_change *items = ms_alloc(arena, capacity * sizeof *items);
-    if (list->count) memcpy(items, list->items, list->count * sizeof *items);
-    list->items = items;
-    list->capacity = capacity;
-  }
+  list->items = ms_grow(arena, list->items, list->count, &list->capacity, sizeof *list->items);
   change = &list->items[list->count++];
   memset(change, 0, sizeof *change);
   change->kind = kind;

@@ -49,6 +49,11 @@ char *ms_strndup(ms_arena *arena, const char *s, size_t n);
 char *ms_printf(ms_arena *arena, const char *fmt, ...) MS_PRINTF(2, 3);
 char *ms_vprintf(ms_arena *arena, const char *fmt, va_list ap);
 
+/* Room for one more element in a growable arena array of `size`-byte items
+** holding `count` of `*capacity`: returns the array, moved (and *capacity
+** doubled) when it was full.  The old block stays in the arena. */
+void *ms_grow(ms_arena *arena, void *items, size_t count, size_t *capacity, size_t size);
+
 /* A growable array of pointers allocated in an arena. */
 typedef struct ms_list {
   void **items;

@@ -134,14 +134,17 @@ char *ms_printf(ms_arena *arena, const char *fmt, ...) {
 }
 
 /* Appends item, doubling the capacity when full. */
+void *ms_grow(ms_arena *arena, void *items, size_t count, size_t *capacity, size_t size) {
+  void *grown;
+  if (count < *capacity) return items;
+  *capacity = *capacity ? *capacity * 2 : 8;
+  grown = ms_alloc(arena, *capacity * size);
+  if (count) memcpy(grown, items, count * size);
+  return grown;
+}
+
 void ms_list_push(ms_arena *arena, ms_list *list, void *item) {
-  if (list->count == list->capacity) {
-    size_t capacity = list->capacity ? list->capacity * 2 : 8;
-    void **items = ms_alloc(arena, capacity * sizeof *items);
-    if (list->count) memcpy(items, list->items, list->count * sizeof *items);
-    list->items = items;
-    list->capacity = capacity;
-  }
+  list->items = ms_grow(arena, list->items, list->count, &list->capacity, sizeof *list->items);
   list->items[list->count++] = item;
 }
 
@@ -432,14 +435,9 @@ ms_risk ms_type_change_risk(const char *from, const char *to) {
 ms_step *ms_plan_add_step(ms_arena *arena, ms_plan *plan, const char *op,
                           const ms_change *from_change) {
   ms_step *step;
-  if (plan->n_steps == plan->capacity) {
-    size_t capacity = plan->capacity ? plan->capacity * 2 : 16;
-    ms_step *steps = ms_alloc(arena, capacity * sizeof *steps);
-    if (plan->n_steps) memcpy(steps, plan->steps, plan->n_steps * sizeof *steps);
-    plan->steps = steps;
-    plan->capacity = capacity;
-  }
+  plan->steps = ms_grow(arena, plan->steps, plan->n_steps, &plan->capacity, sizeof *plan->steps);
   step = &plan->steps[plan->n_steps++];
+  memset(step, 0, sizeof *step);
   step->op = op;
   if (from_change != NULL) {
     const ms_table *t = from_change->table ? from_change->table : from_change->live;
