@@ -25,6 +25,7 @@
 #define CONNECTION_METATABLE "modelsync.connection"
 #define ARENA_METATABLE "modelsync.arena"
 #define ERROR_METATABLE "modelsync.error"
+#define DESIRED_METATABLE "modelsync.desired"
 
 /* A connection userdata: the C connection plus what the logger needs. */
 typedef struct lconnection {
@@ -64,6 +65,21 @@ static ms_arena *push_arena(lua_State *L) {
   luaL_setmetatable(L, ARENA_METATABLE);
   box->arena = ms_arena_new();
   return box->arena;
+}
+
+/* A desired schema read from Lua, kept in an arena of its own so that a
+** connection can reuse it (see desired_schema).  Its user value is the list
+** of the Lua tables it was read from. */
+typedef struct desired_box {
+  ms_arena *arena;
+  ms_schema schema;
+} desired_box;
+
+static int desired_box_release(lua_State *L) {
+  desired_box *box = luaL_checkudata(L, 1, DESIRED_METATABLE);
+  ms_arena_free(box->arena);
+  box->arena = NULL;
+  return 0;
 }
 
 /* ---------------------------------------------------------------- errors */
@@ -262,7 +278,7 @@ static int core_connect(lua_State *L) {
                       );
 
   /* Closed first, then opened: a failure leaves a harmless closed handle. */
-  c = lua_newuserdatauv(L, sizeof *c, 0);
+  c = lua_newuserdatauv(L, sizeof *c, 1);      /* user value 1: the desired-schema cache */
   memset(c, 0, sizeof *c);
   c->logger = LUA_NOREF;
   c->conn.dialect = dialect;
@@ -852,6 +868,64 @@ static void read_schema(lua_State *L, lconnection *c, ms_arena *arena, int idx, 
   }
 }
 
+/* The desired schema at argument 2, for connection c (argument 1).  Reading
+** a thousand tables from Lua costs more than diffing them, and the Lua layer
+** hands over the very same table of each model until a model is defined
+** again (sync.desired's cache), so the connection keeps the schema it read
+** last with the list of Lua tables it came from: when the list is the same,
+** table for table, the schema is reused as it is (the pipeline never writes
+** to the desired schema).  Otherwise it is read afresh and replaces the
+** cache.  The box is left on the stack: it stays alive for the call even if
+** a nested call (from a logger) replaces the connection's cache. */
+static void desired_schema(lua_State *L, lconnection *c, ms_schema *schema) {
+  desired_box *box;
+  lua_Integer n, k;
+  int tables, cached;
+  luaL_checktype(L, 2, LUA_TTABLE);
+  lua_getfield(L, 2, "tables");
+  tables = lua_gettop(L);
+  if (lua_istable(L, tables) && lua_getiuservalue(L, 1, 1) == LUA_TUSERDATA
+      && lua_getiuservalue(L, -1, 1) == LUA_TTABLE) {
+    cached = lua_gettop(L);
+    n = (lua_Integer)lua_rawlen(L, tables);
+    if ((lua_Integer)lua_rawlen(L, cached) == n) {
+      for (k = 1; k <= n; k++) {
+        int same;
+        lua_rawgeti(L, tables, k);
+        lua_rawgeti(L, cached, k);
+        same = lua_type(L, -1) == LUA_TTABLE && lua_rawequal(L, -1, -2);
+        lua_pop(L, 2);
+        if (!same) break;
+      }
+      if (k > n) {
+        box = lua_touserdata(L, cached - 1);
+        *schema = box->schema;
+        lua_pop(L, 1);                    /* the list; the box stays */
+        lua_remove(L, tables);
+        return;
+      }
+    }
+  }
+  lua_settop(L, tables);
+  box = lua_newuserdatauv(L, sizeof *box, 1);
+  memset(box, 0, sizeof *box);
+  luaL_setmetatable(L, DESIRED_METATABLE);
+  box->arena = ms_arena_new();
+  read_schema(L, c, box->arena, 2, &box->schema);
+  /* Read whole, without error: remember the tables it came from. */
+  n = (lua_Integer)lua_rawlen(L, tables);
+  lua_createtable(L, (int)n, 0);
+  for (k = 1; k <= n; k++) {
+    lua_rawgeti(L, tables, k);
+    lua_rawseti(L, -2, k);
+  }
+  lua_setiuservalue(L, -2, 1);
+  lua_pushvalue(L, -1);
+  lua_setiuservalue(L, 1, 1);
+  *schema = box->schema;
+  lua_remove(L, tables);
+}
+
 /* ------------------------------------------------------------ plan to Lua */
 
 static void push_plan(lua_State *L, ms_arena *arena, const ms_plan *plan) {
@@ -904,9 +978,9 @@ static int run_pipeline(lua_State *L, ms_sync_mode mode) {
     options.drop_tables = opt_boolean_field(L, 3, "dropTables", 0);
     expected = opt_string_field(L, 3, "expectedSql");
   }
+  desired_schema(L, c, &desired);
   arena = push_arena(L);
   box = lua_gettop(L);
-  read_schema(L, c, arena, 2, &desired);
   ms_error_init(&err, arena);
   if (ms_run(&c->conn, arena, mode, &desired, &options, expected, &plan, &err) != MS_OK)
     return raise_error(L, &err);
@@ -1190,9 +1264,9 @@ static int connection_plan_migration(lua_State *L) {
     luaL_checktype(L, 3, LUA_TTABLE);
     options.drop = opt_boolean_field(L, 3, "drop", 0);
   }
+  desired_schema(L, c, &desired);
   arena = push_arena(L);
   box = lua_gettop(L);
-  read_schema(L, c, arena, 2, &desired);
   ms_error_init(&err, arena);
   if (ms_plan_migration(&c->conn, arena, &desired, &options, &up, &down, &problem, &err) != MS_OK)
     return raise_error(L, &err);
@@ -1297,6 +1371,11 @@ static void create_metatables(lua_State *L) {
     lua_setfield(L, -2, "__gc");
     lua_pushcfunction(L, arena_box_release);
     lua_setfield(L, -2, "__close");
+  }
+  lua_pop(L, 1);
+  if (luaL_newmetatable(L, DESIRED_METATABLE)) {
+    lua_pushcfunction(L, desired_box_release);
+    lua_setfield(L, -2, "__gc");
   }
   lua_pop(L, 1);
   if (luaL_newmetatable(L, ERROR_METATABLE)) {
