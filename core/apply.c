@@ -35,8 +35,15 @@ static int compute_plan(ms_conn *conn, ms_arena *arena, const ms_schema *desired
   ms_diff diff;
   size_t n_schemas;
   const char **schemas = desired_schemas(arena, desired, &n_schemas);
+  int known = 0;
   memset(&live, 0, sizeof live);
-  if (conn->dialect->introspect(conn, arena, schemas, n_schemas, &live, err) != MS_OK) return MS_ERROR;
+  /* force and drop act on what is there, whatever it is: they always read it. */
+  if (conn->dialect->introspect_known != NULL && !options->force && !options->drop_tables
+      && conn->full_introspection == 0
+      && conn->dialect->introspect_known(conn, arena, desired, &live, &known, err) != MS_OK)
+    return MS_ERROR;
+  if (!known && conn->dialect->introspect(conn, arena, schemas, n_schemas, &live, err) != MS_OK)
+    return MS_ERROR;
   if (ms_diff_schemas(arena, conn->dialect, desired, &live, options, &diff, err) != MS_OK) return MS_ERROR;
   memset(plan, 0, sizeof *plan);
   return conn->dialect->emit(arena, &diff, plan, err);

@@ -43,6 +43,11 @@ static PGconn *connection_handle(const ms_conn *conn) {
   return (PGconn *)conn->handle;
 }
 
+int ms_pg_server_version(const ms_conn *conn) {
+  PGconn *pg = connection_handle(conn);
+  return pg != NULL ? PQserverVersion(pg) : 0;
+}
+
 /* A malloc'd copy of s (the connection owns its names with malloc, as they
 ** outlive every arena); NULL when out of memory. */
 static char *heap_copy(const char *s) {
@@ -622,5 +627,6 @@ const ms_dialect ms_dialect_postgres = {
   63,                     /* max_identifier_length: NAMEDATALEN - 1 */
   ms_pg_list_views,
   pg_begin_read,
-  pg_finish_read
+  pg_finish_read,
+  NULL                    /* introspect_known: the catalogs are read every time */
 };

@@ -391,5 +391,6 @@ const ms_dialect ms_dialect_sqlite = {
   0,                     /* max_identifier_length: no limit */
   ms_sqlite_list_views,
   sqlite_begin_read,
-  sqlite_finish_read
+  sqlite_finish_read,
+  ms_sqlite_introspect_known
 };

@@ -257,12 +257,18 @@ static void explain_skip(ms_arena *arena, ms_change *change) {
 }
 
 /* Finds the live column a desired column continues: same name, else the
-** first of its former names that the model does not use any more. */
+** first of its former names that the model does not use any more.  The
+** column at the same position is tried first: it is nearly always the one,
+** and a wide table then costs one comparison per column, not a scan. */
 static const ms_column *matching_live_column(const ms_table *desired, const ms_table *live,
-                                             const ms_column *column, int *renamed) {
-  const ms_column *found = ms_table_find_column(live, column->name);
+                                             size_t position, int *renamed) {
+  const ms_column *column = &desired->columns[position];
+  const ms_column *found;
   size_t i;
   *renamed = 0;
+  if (position < live->n_columns && strcmp(live->columns[position].name, column->name) == 0)
+    return &live->columns[position];
+  found = ms_table_find_column(live, column->name);
   if (found != NULL) return found;
   for (i = 0; i < column->n_renamed_from; i++) {
     const char *old = column->renamed_from[i];
@@ -330,7 +336,7 @@ static void compare_table(ms_arena *arena, const ms_dialect *dialect, const ms_t
   renamed = ms_alloc(arena, (desired->n_columns + 1) * sizeof *renamed);
   kept = ms_alloc(arena, live->n_columns + 1);
   for (i = 0; i < desired->n_columns; i++) {
-    sources[i] = matching_live_column(desired, live, &desired->columns[i], &renamed[i]);
+    sources[i] = matching_live_column(desired, live, i, &renamed[i]);
     if (sources[i] != NULL) kept[sources[i] - live->columns] = 1;
   }
 

@@ -295,6 +295,16 @@ static const char *create_index_sql(ms_arena *arena, const ms_table *table, cons
   return ms_buf_string(&sql);
 }
 
+/* The statements a createTable step sends for table, exactly as SQLite keeps
+** them in sqlite_master (introspect_sqlite.c recognises tables by them). */
+const char *ms_sqlite_create_table_sql(ms_arena *arena, const ms_table *table) {
+  return create_table_sql(arena, table, table->name, table->checks, table->n_checks);
+}
+
+const char *ms_sqlite_create_index_sql(ms_arena *arena, const ms_table *table, const ms_index *index) {
+  return create_index_sql(arena, table, index);
+}
+
 /* The query counting the rows that would break a unique index on columns of
 ** table_name (every row of a duplicated group counts; NULLs never clash in
 ** SQLite); NULL when a part is an expression. */

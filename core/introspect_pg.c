@@ -5,9 +5,9 @@
 **
 ** The whole schema is read in six catalog queries whatever the number of
 ** tables (namespaces, enum types, tables, columns, constraints, indexes),
-** every one taking the schema names as one text[] parameter.  Rows come back
-** ordered by schema and table name, so each is matched to its table with a
-** cursor rather than a search.
+** every one taking the schema names as one text[] parameter.  Tables come
+** back ordered by schema and table name; the rows of columns, constraints and
+** indexes name their table by OID and come grouped by it (see the queries).
 **
 ** Canonical types (shared vocabulary of ms.h): format_type's words and our
 ** own native texts meet on INTEGER, VARCHAR(n), TIMESTAMPTZ, ...; any other
@@ -1216,7 +1216,29 @@ int ms_pg_numeric_type(const char *canonical_type) {
 
 /* ========================================================= introspection */
 
-/* The catalog queries.  $1 is the text[] of schema names. */
+/* The catalog queries.  $1 is the text[] of schema names.
+**
+** What the server spends on them is what a no-op sync costs, so each is
+** written for the executor as much as for the reader:
+**   - rows name their table by OID (column 0), not by schema and table
+**     name, and come ordered by that OID: sorting thousands of rows on two
+**     name columns (64 bytes each, carried through the sort) cost more than
+**     the rest of the query, and the client finds a table by OID in a sorted
+**     array (row_table) as cheaply as by a cursor;
+**   - the deparsing functions (pg_get_expr, pg_get_indexdef,
+**     pg_get_constraintdef: a catalog lookup or a systable scan each, the
+**     bulk of the server's time) run only on the rows whose result is read:
+**     the first row of an index or a check, a default that exists
+**     (atthasdef, rather than probing pg_attrdef for every column), an
+**     index key that is an expression;
+**   - a key column's name is a subquery on (attrelid, attnum): as a join
+**     to the rows of an unnest, the planner probed pg_attribute by table
+**     only and filtered every column of it;
+**   - a default is printed without its table (pg_get_expr's relation 0):
+**     given a relation, pg_get_expr opens it to name its columns (a lock,
+**     and in a new session a relation cache entry built for every table),
+**     and a default cannot refer to a column.  A generated column's
+**     expression does, and keeps its table. */
 #define TABLE_FILTER \
   "n.nspname = ANY($1::text[]) AND c.relkind IN ('r', 'p') AND NOT c.relispartition"
 
@@ -1225,20 +1247,27 @@ static const char namespaces_sql[] =
   "WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema' AND $1::text[] IS NOT NULL "
   "ORDER BY nspname";
 
+/* An enum type of another schema is read when a column of the tables uses
+** it: the column's dependency on its type (pg_depend, recorded for every
+** column whose type is not built in) says so from the type's side, where
+** looking for it among the columns read every column of every table. */
 static const char enums_sql[] =
   "SELECT t.oid, n.nspname, t.typname, e.enumlabel "
   "FROM pg_catalog.pg_type t "
   "JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace "
   "JOIN pg_catalog.pg_enum e ON e.enumtypid = t.oid "
-  "WHERE n.nspname = ANY($1::text[]) OR t.oid IN ("
-  " SELECT a.atttypid FROM pg_catalog.pg_attribute a"
-  " JOIN pg_catalog.pg_class c ON c.oid = a.attrelid"
+  "WHERE n.nspname = ANY($1::text[]) OR EXISTS ("
+  " SELECT FROM pg_catalog.pg_depend dep"
+  " JOIN pg_catalog.pg_class c ON c.oid = dep.objid"
   " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
-  " WHERE " TABLE_FILTER " AND a.attnum > 0) "
+  " WHERE dep.refclassid = 'pg_catalog.pg_type'::pg_catalog.regclass AND dep.refobjid = t.oid"
+  " AND dep.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND dep.objsubid > 0"
+  " AND " TABLE_FILTER ") "
   "ORDER BY n.nspname, t.typname, e.enumsortorder";
 
+/* The one query ordered by name: it sets the order of the tables. */
 static const char tables_sql[] =
-  "SELECT n.nspname, c.relname, d.description "
+  "SELECT n.nspname, c.relname, d.description, c.oid "
   "FROM pg_catalog.pg_class c "
   "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
   "LEFT JOIN pg_catalog.pg_description d ON d.objoid = c.oid"
@@ -1247,23 +1276,30 @@ static const char tables_sql[] =
   "ORDER BY n.nspname, c.relname";
 
 static const char columns_sql[] =
-  "SELECT n.nspname, c.relname, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod),"
-  " a.attnotnull, pg_catalog.pg_get_expr(ad.adbin, ad.adrelid, true), a.attidentity::text,"
-  " d.description, a.attgenerated::text, t.typtype::text, t.typname, a.atttypid "
+  "SELECT a.attrelid, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull,"
+  " CASE WHEN a.atthasdef THEN (SELECT pg_catalog.pg_get_expr(ad.adbin,"
+  " CASE WHEN a.attgenerated = '' THEN 0 ELSE ad.adrelid END, true)"
+  " FROM pg_catalog.pg_attrdef ad WHERE ad.adrelid = a.attrelid AND ad.adnum = a.attnum) END,"
+  " a.attidentity::text, d.description, a.attgenerated::text, t.typtype::text, t.typname, a.atttypid "
   "FROM pg_catalog.pg_attribute a "
   "JOIN pg_catalog.pg_class c ON c.oid = a.attrelid "
   "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
   "JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
-  "LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum "
   "LEFT JOIN pg_catalog.pg_description d ON d.objoid = c.oid"
   " AND d.classoid = 'pg_catalog.pg_class'::regclass AND d.objsubid = a.attnum "
   "WHERE " TABLE_FILTER " AND a.attnum > 0 AND NOT a.attisdropped "
-  "ORDER BY n.nspname, c.relname, a.attnum";
+  "ORDER BY a.attrelid, a.attnum";
 
+/* Only a CHECK's definition is read (from its first row). */
 static const char constraints_sql[] =
-  "SELECT n.nspname, c.relname, con.oid, con.conname, con.contype::text, a.attname,"
-  " fa.attname, fn.nspname, fc.relname, con.confdeltype::text, con.confupdtype::text,"
-  " pg_catalog.pg_get_constraintdef(con.oid, true) "
+  "SELECT con.conrelid, con.oid, con.conname, con.contype::text,"
+  " (SELECT a.attname FROM pg_catalog.pg_attribute a"
+  "  WHERE a.attrelid = con.conrelid AND a.attnum = k.attnum),"
+  " (SELECT fa.attname FROM pg_catalog.pg_attribute fa"
+  "  WHERE fa.attrelid = con.confrelid AND fa.attnum = k.ref_attnum),"
+  " fn.nspname, fc.relname, con.confdeltype::text, con.confupdtype::text,"
+  " CASE WHEN con.contype = 'c' AND coalesce(k.position, 1) = 1"
+  " THEN pg_catalog.pg_get_constraintdef(con.oid, true) END "
   "FROM pg_catalog.pg_constraint con "
   "JOIN pg_catalog.pg_class c ON c.oid = con.conrelid "
   "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
@@ -1271,51 +1307,102 @@ static const char constraints_sql[] =
   "LEFT JOIN pg_catalog.pg_namespace fn ON fn.oid = fc.relnamespace "
   "LEFT JOIN LATERAL unnest(con.conkey, con.confkey) WITH ORDINALITY"
   " AS k(attnum, ref_attnum, position) ON true "
-  "LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum "
-  "LEFT JOIN pg_catalog.pg_attribute fa ON fa.attrelid = con.confrelid AND fa.attnum = k.ref_attnum "
   "WHERE " TABLE_FILTER " AND con.contype IN ('p', 'f', 'c') AND con.conparentid = 0 "
-  "ORDER BY n.nspname, c.relname, con.conname, con.oid, k.position";
+  "ORDER BY con.conrelid, con.conname, con.oid, k.position";
 
-static const char indexes_sql[] =
-  "SELECT n.nspname, c.relname, i.indexrelid, ic.relname, i.indisunique, i.indisprimary,"
-  " i.indisvalid, con.contype::text, am.amname, pg_catalog.pg_get_expr(i.indpred, i.indrelid, true),"
-  " pg_catalog.pg_get_indexdef(i.indexrelid), pg_catalog.pg_get_constraintdef(con.oid),"
-  " i.indnkeyatts, k.position, k.attnum, a.attname,"
-  " pg_catalog.pg_get_indexdef(i.indexrelid, k.position::int, true), k.option "
-  "FROM pg_catalog.pg_index i "
-  "JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid "
-  "JOIN pg_catalog.pg_class c ON c.oid = i.indrelid "
-  "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-  "JOIN pg_catalog.pg_am am ON am.oid = ic.relam "
-  "LEFT JOIN pg_catalog.pg_constraint con ON con.conindid = i.indexrelid"
-  " AND con.conrelid = i.indrelid AND con.contype IN ('p', 'u', 'x') "
-  "CROSS JOIN LATERAL unnest(i.indkey::int2[], i.indoption::int2[]) WITH ORDINALITY"
-  " AS k(attnum, option, position) "
-  "LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum"
-  " AND k.attnum > 0 "
-  "WHERE " TABLE_FILTER " "
-  "ORDER BY n.nspname, c.relname, ic.relname, k.position";
+/* The primary key's index is not listed (the columns carry the key).  Per
+** index, what its first row says is read: the predicate, and the definition
+** (a unique constraint's, else the index's); an expression key's text is
+** read from its own row.
+**
+** The index's definition is pg_get_indexdef's text.  For a plain index
+** (btree or hash on columns, no predicate, INCLUDE, storage options or
+** NULLS NOT DISTINCT, each key with its column's collation and the default
+** operator class of its type) that text is put together here from quoted
+** names, as pg_get_indexdef writes it: pg_get_indexdef opens the table and
+** scans pg_opclass for each key to learn the default operator class, which
+** was half the server's time of a no-op sync.  The default class is the
+** type's own, or for varchar text's (GetDefaultOpClass: varchar is binary
+** coercible to text, the preferred string type, and to bpchar), unless a
+** default class for varchar exists.  Any other index goes to
+** pg_get_indexdef.  NULLS_DISTINCT is the server's test that the index has
+** no NULLS NOT DISTINCT (PostgreSQL 15 on). */
+#define INDEXES_SQL(NULLS_DISTINCT) \
+  "SELECT i.indrelid, i.indexrelid, ic.relname, i.indisunique, i.indisvalid, con.contype::text," \
+  " am.amname," \
+  " CASE WHEN k.position = 1 THEN pg_catalog.pg_get_expr(i.indpred, i.indrelid, true) END," \
+  " CASE WHEN k.position = 1 AND con.contype IS DISTINCT FROM 'u' THEN coalesce(" \
+  "  CASE WHEN ic.relkind = 'i' AND i.indexprs IS NULL AND i.indpred IS NULL" \
+  "   AND i.indnkeyatts = i.indnatts AND ic.reloptions IS NULL AND " NULLS_DISTINCT \
+  "   AND am.amname IN ('btree', 'hash') THEN (" \
+  "   SELECT 'CREATE ' || CASE WHEN i.indisunique THEN 'UNIQUE ' ELSE '' END || 'INDEX '" \
+  "    || pg_catalog.quote_ident(ic.relname) || ' ON ' || pg_catalog.quote_ident(n.nspname)" \
+  "    || '.' || pg_catalog.quote_ident(c.relname) || ' USING ' || pg_catalog.quote_ident(am.amname)" \
+  "    || ' (' || pg_catalog.string_agg(pg_catalog.quote_ident(ka.attname) || CASE" \
+  "     WHEN am.amname <> 'btree' THEN ''" \
+  "     WHEN kk.option & 1 <> 0 THEN CASE WHEN kk.option & 2 <> 0 THEN ' DESC' ELSE ' DESC NULLS LAST' END" \
+  "     WHEN kk.option & 2 <> 0 THEN ' NULLS FIRST' ELSE '' END, ', ' ORDER BY kk.position) || ')'" \
+  "   FROM unnest(i.indkey::int2[], i.indclass::oid[], i.indcollation::oid[], i.indoption::int2[])" \
+  "    WITH ORDINALITY AS kk(attnum, opclass, coll, option, position)" \
+  "   JOIN pg_catalog.pg_attribute ka ON ka.attrelid = i.indrelid AND ka.attnum = kk.attnum" \
+  "   JOIN pg_catalog.pg_type kt ON kt.oid = ka.atttypid" \
+  "   JOIN pg_catalog.pg_opclass opc ON opc.oid = kk.opclass" \
+  "   JOIN pg_catalog.pg_attribute ia ON ia.attrelid = i.indexrelid AND ia.attnum = kk.position" \
+  "   HAVING pg_catalog.bool_and(kk.coll IN (0, ka.attcollation) AND ia.attoptions IS NULL" \
+  "    AND kt.typtype <> 'd' AND opc.opcdefault AND (opc.opcintype = ka.atttypid" \
+  "     OR (ka.atttypid = 'pg_catalog.varchar'::pg_catalog.regtype" \
+  "      AND opc.opcintype = 'pg_catalog.text'::pg_catalog.regtype" \
+  "      AND NOT EXISTS (SELECT FROM pg_catalog.pg_opclass x WHERE x.opcmethod = opc.opcmethod" \
+  "       AND x.opcdefault AND x.opcintype = ka.atttypid))))) END," \
+  "  pg_catalog.pg_get_indexdef(i.indexrelid)) END," \
+  " CASE WHEN k.position = 1 AND con.contype = 'u' THEN pg_catalog.pg_get_constraintdef(con.oid) END," \
+  " i.indnkeyatts, k.position, k.attnum, (SELECT a.attname FROM pg_catalog.pg_attribute a" \
+  "  WHERE a.attrelid = i.indrelid AND a.attnum = k.attnum AND k.attnum > 0)," \
+  " CASE WHEN k.attnum <= 0 THEN pg_catalog.pg_get_indexdef(i.indexrelid, k.position::int, true) END," \
+  " k.option " \
+  "FROM pg_catalog.pg_index i " \
+  "JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid " \
+  "JOIN pg_catalog.pg_class c ON c.oid = i.indrelid " \
+  "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace " \
+  "JOIN pg_catalog.pg_am am ON am.oid = ic.relam " \
+  "LEFT JOIN pg_catalog.pg_constraint con ON con.conindid = i.indexrelid" \
+  " AND con.conrelid = i.indrelid AND con.contype IN ('p', 'u', 'x') " \
+  "CROSS JOIN LATERAL unnest(i.indkey::int2[], i.indoption::int2[]) WITH ORDINALITY" \
+  " AS k(attnum, option, position) " \
+  "WHERE " TABLE_FILTER " AND NOT i.indisprimary " \
+  "ORDER BY i.indrelid, ic.relname, k.position"
 
-/* Column positions in the results above. */
+static const char indexes_sql[] = INDEXES_SQL("NOT i.indnullsnotdistinct");
+static const char indexes_sql_before_15[] = INDEXES_SQL("true");
+
+/* Column positions in the results above (column 0 of the last three is the
+** table's OID). */
 enum { ENUM_OID, ENUM_SCHEMA, ENUM_NAME, ENUM_LABEL };
-enum { TABLE_SCHEMA, TABLE_NAME, TABLE_COMMENT };
+enum { TABLE_SCHEMA, TABLE_NAME, TABLE_COMMENT, TABLE_OID };
 enum {
-  COLUMN_SCHEMA, COLUMN_TABLE, COLUMN_NAME, COLUMN_TYPE, COLUMN_NOT_NULL, COLUMN_DEFAULT,
+  COLUMN_TABLE, COLUMN_NAME, COLUMN_TYPE, COLUMN_NOT_NULL, COLUMN_DEFAULT,
   COLUMN_IDENTITY, COLUMN_COMMENT, COLUMN_GENERATED, COLUMN_TYPTYPE, COLUMN_TYPNAME, COLUMN_TYPOID
 };
 enum {
-  CONSTRAINT_SCHEMA, CONSTRAINT_TABLE, CONSTRAINT_OID, CONSTRAINT_NAME, CONSTRAINT_TYPE,
+  CONSTRAINT_TABLE, CONSTRAINT_OID, CONSTRAINT_NAME, CONSTRAINT_TYPE,
   CONSTRAINT_COLUMN, CONSTRAINT_REF_COLUMN, CONSTRAINT_REF_SCHEMA, CONSTRAINT_REF_TABLE,
   CONSTRAINT_ON_DELETE, CONSTRAINT_ON_UPDATE, CONSTRAINT_DEFINITION
 };
 enum {
-  INDEX_SCHEMA, INDEX_TABLE, INDEX_OID, INDEX_NAME, INDEX_UNIQUE, INDEX_PRIMARY, INDEX_VALID,
+  INDEX_TABLE, INDEX_OID, INDEX_NAME, INDEX_UNIQUE, INDEX_VALID,
   INDEX_CONSTRAINT, INDEX_METHOD, INDEX_PREDICATE, INDEX_DEFINITION, INDEX_CONSTRAINT_DEFINITION,
   INDEX_KEY_COLUMNS, INDEX_POSITION, INDEX_ATTNUM, INDEX_COLUMN, INDEX_PART_DEFINITION,
   INDEX_OPTION
 };
 
 #define KNOWN_TYPES 64    /* distinct type texts remembered per introspection */
+#define KNOWN_DEFAULTS 64 /* distinct default texts remembered per introspection */
+
+/* A table's OID and its position in out->tables. */
+typedef struct table_oid {
+  long long oid;
+  size_t index;
+} table_oid;
 
 /* What the introspection carries from one query to the next. */
 typedef struct reader {
@@ -1324,10 +1411,12 @@ typedef struct reader {
   ms_arena *rows;           /* the catalog rows: a scratch arena, freed once read */
   struct { const char *native, *canonical; } known_types[KNOWN_TYPES];
   size_t n_known_types;     /* canonical_type_of's memory */
+  struct { const char *expression, *canonical; } known_defaults[KNOWN_DEFAULTS];
+  size_t n_known_defaults;  /* canonical_default_of's memory */
   ms_error *err;
   ms_value schemas_param;   /* the text[] literal of schema names */
   ms_schema *out;
-  size_t cursor;            /* the table the last row belonged to */
+  table_oid *by_oid;        /* the tables sorted by OID (row_table) */
 } reader;
 
 /* Runs one catalog query with the schema names as $1. */
@@ -1345,28 +1434,30 @@ static int cell_true(const ms_result *result, size_t row, size_t column) {
   return ms_cell_integer(result, row, column) != 0;
 }
 
-/* Whether two cells of text are both non-NULL and equal (or both NULL). */
-static int same_text(const char *a, const char *b) {
-  return ms_same_name(a, b);
+/* qsort / bsearch order of table_oid: by OID. */
+static int compare_table_oids(const void *a, const void *b) {
+  long long x = ((const table_oid *)a)->oid, y = ((const table_oid *)b)->oid;
+  return x < y ? -1 : x > y;
 }
 
-/* The live table named by a row (schema and name in columns 0 and 1).  Rows
-** come in the same order as the tables, so the cursor usually points at it
-** already; else every table is looked at. */
+/* The live table whose OID is in column 0 of a row (NULL: none, a table
+** created between two of the queries). */
 static ms_table *row_table(reader *r, const ms_result *result, size_t row) {
-  const ms_value *schema = MS_CELL(result, row, 0), *name = MS_CELL(result, row, 1);
-  size_t i, n = r->out->n_tables;
-  for (i = 0; i < n; i++) {
-    size_t k = (r->cursor + i) % n;
-    ms_table *t = &r->out->tables[k];
-    if (strlen(t->schema) == schema->length && strlen(t->name) == name->length
-        && memcmp(t->schema, schema->text, schema->length) == 0
-        && memcmp(t->name, name->text, name->length) == 0) {
-      r->cursor = k;
-      return t;
-    }
-  }
-  return NULL;
+  table_oid key, *found;
+  key.oid = ms_cell_integer(result, row, 0);
+  key.index = 0;
+  if (r->out->n_tables == 0) return NULL;
+  found = bsearch(&key, r->by_oid, r->out->n_tables, sizeof *r->by_oid, compare_table_oids);
+  return found != NULL ? &r->out->tables[found->index] : NULL;
+}
+
+/* The end of the run of rows from first on that belong to the same table
+** (rows come ordered by table OID). */
+static size_t table_rows_end(const ms_result *result, size_t first) {
+  long long oid = ms_cell_integer(result, first, 0);
+  size_t end = first + 1;
+  while (end < result->n_rows && ms_cell_integer(result, end, 0) == oid) end++;
+  return end;
 }
 
 /* The text[] literal {"a","b"} for a list of names. */
@@ -1429,19 +1520,23 @@ static int read_enum_types(reader *r, long long **oids) {
   return MS_OK;
 }
 
-/* Tables with their comments. */
+/* Tables with their comments, and the OID index the other queries use. */
 static int read_tables(reader *r) {
   ms_result result;
   size_t i;
   if (run_catalog_query(r, tables_sql, &result) != MS_OK) return MS_ERROR;
   r->out->tables = ms_alloc(r->arena, (result.n_rows + 1) * sizeof *r->out->tables);
+  r->by_oid = ms_alloc(r->rows, (result.n_rows + 1) * sizeof *r->by_oid);
   for (i = 0; i < result.n_rows; i++) {
     ms_table *t = &r->out->tables[i];
     t->schema = cell(r, &result, i, TABLE_SCHEMA);
     t->name = cell(r, &result, i, TABLE_NAME);
     t->comment = cell(r, &result, i, TABLE_COMMENT);
+    r->by_oid[i].oid = ms_cell_integer(&result, i, TABLE_OID);
+    r->by_oid[i].index = i;
   }
   r->out->n_tables = result.n_rows;
+  qsort(r->by_oid, result.n_rows, sizeof *r->by_oid, compare_table_oids);
   return MS_OK;
 }
 
@@ -1468,6 +1563,23 @@ static const char *canonical_type_of(reader *r, const char *native) {
     }
     return canonical;
   }
+}
+
+/* The canonical form of a column default, remembered as types are: a few
+** default texts (0, false, 'x'::character varying, now()) recur on every
+** table, and the normaliser reads each one token by token. */
+static const char *canonical_default_of(reader *r, const char *expression) {
+  size_t i;
+  const char *canonical;
+  for (i = 0; i < r->n_known_defaults; i++)
+    if (strcmp(r->known_defaults[i].expression, expression) == 0) return r->known_defaults[i].canonical;
+  canonical = ms_strdup(r->arena, ms_pg_canonical_default(r->rows, expression));
+  if (r->n_known_defaults < KNOWN_DEFAULTS) {
+    r->known_defaults[r->n_known_defaults].expression = expression;   /* a cell: schema arena */
+    r->known_defaults[r->n_known_defaults].canonical = canonical;
+    r->n_known_defaults++;
+  }
+  return canonical;
 }
 
 /* Fills one column from a row of columns_sql. */
@@ -1512,8 +1624,7 @@ static void read_column(reader *r, const ms_result *result, size_t row, ms_colum
     return;
   }
   column->default_sql = expression;
-  /* The normaliser's working memory goes to the scratch arena; the result is kept. */
-  column->default_canonical = ms_strdup(r->arena, ms_pg_canonical_default(r->rows, expression));
+  column->default_canonical = expression != NULL ? canonical_default_of(r, expression) : NULL;
 }
 
 /* Columns of every table, in table order. */
@@ -1523,10 +1634,7 @@ static int read_columns(reader *r, const long long *enum_oids) {
   if (run_catalog_query(r, columns_sql, &result) != MS_OK) return MS_ERROR;
   while (i < result.n_rows) {
     ms_table *t = row_table(r, &result, i);
-    size_t end = i + 1, k;
-    while (end < result.n_rows && same_text(cell(r, &result, end, COLUMN_SCHEMA), cell(r, &result, i, COLUMN_SCHEMA))
-           && same_text(cell(r, &result, end, COLUMN_TABLE), cell(r, &result, i, COLUMN_TABLE)))
-      end++;
+    size_t end = table_rows_end(&result, i), k;
     if (t != NULL) {
       t->columns = ms_alloc(r->arena, (end - i) * sizeof *t->columns);
       t->n_columns = end - i;
@@ -1602,10 +1710,9 @@ static int read_constraints(reader *r) {
   return MS_OK;
 }
 
-/* Builds one index from its rows [first, end) of indexes_sql.  Returns 0 for
-** the primary key's index, which is not listed (the columns carry the key). */
-static int read_index(reader *r, const ms_result *result, size_t first, size_t end,
-                      const ms_table *t, ms_index *index) {
+/* Builds one index from its rows [first, end) of indexes_sql. */
+static void read_index(reader *r, const ms_result *result, size_t first, size_t end,
+                       const ms_table *t, ms_index *index) {
   const char *constraint = cell(r, result, first, INDEX_CONSTRAINT);
   const char *predicate = cell(r, result, first, INDEX_PREDICATE);
   const char *method = cell(r, result, first, INDEX_METHOD);
@@ -1613,7 +1720,6 @@ static int read_index(reader *r, const ms_result *result, size_t first, size_t e
   size_t k;
   char *upper;
 
-  if (cell_true(result, first, INDEX_PRIMARY)) return 0;
   memset(index, 0, sizeof *index);
   index->name = cell(r, result, first, INDEX_NAME);
   index->unique = cell_true(result, first, INDEX_UNIQUE);
@@ -1661,7 +1767,6 @@ static int read_index(reader *r, const ms_result *result, size_t first, size_t e
       index->unmanaged = 1;
     }
   }
-  return 1;
 }
 
 /* Unique constraints and indexes (one entry each: an index that backs a
@@ -1669,20 +1774,19 @@ static int read_index(reader *r, const ms_result *result, size_t first, size_t e
 static int read_indexes(reader *r) {
   ms_result result;
   size_t i = 0;
-  if (run_catalog_query(r, indexes_sql, &result) != MS_OK) return MS_ERROR;
+  if (run_catalog_query(r, ms_pg_server_version(r->conn) >= 150000 ? indexes_sql : indexes_sql_before_15,
+                        &result) != MS_OK)
+    return MS_ERROR;
   while (i < result.n_rows) {
     ms_table *t = row_table(r, &result, i);
     long long oid = ms_cell_integer(&result, i, INDEX_OID);
     size_t end = i + 1;
     while (end < result.n_rows && ms_cell_integer(&result, end, INDEX_OID) == oid) end++;
     if (t != NULL) {
-      ms_index index;
-      if (read_index(r, &result, i, end, t, &index)) {
-        ms_index *grown = ms_alloc(r->arena, (t->n_indexes + 1) * sizeof *grown);
-        if (t->n_indexes) memcpy(grown, t->indexes, t->n_indexes * sizeof *grown);
-        grown[t->n_indexes++] = index;
-        t->indexes = grown;
-      }
+      ms_index *grown = ms_alloc(r->arena, (t->n_indexes + 1) * sizeof *grown);
+      if (t->n_indexes) memcpy(grown, t->indexes, t->n_indexes * sizeof *grown);
+      read_index(r, &result, i, end, t, &grown[t->n_indexes++]);
+      t->indexes = grown;
     }
     i = end;
   }

@@ -1057,20 +1057,32 @@ void ms_sqlite_free_introspection_cache(ms_conn *conn) {
   ms_arena_free(cache->arena);         /* frees the cache itself too */
 }
 
+/* The connection's cached schema if PRAGMA schema_version still matches it
+** (1), else 0 with *version set to the current cookie. */
+static int cached_schema(ms_conn *conn, ms_arena *arena, long long *version, ms_schema *out,
+                         int *hit, ms_error *err) {
+  ms_result cookie;
+  const introspection_cache *cache = conn->introspection_cache;
+  *hit = 0;
+  if (ms_query(conn, arena, "PRAGMA schema_version", NULL, 0, &cookie, err) != MS_OK) return MS_ERROR;
+  *version = cookie.n_rows > 0 ? ms_cell_integer(&cookie, 0, 0) : -1;
+  if (cache != NULL && cache->version == *version) {
+    *out = cache->schema;
+    *hit = 1;
+  }
+  return MS_OK;
+}
+
 int ms_sqlite_introspect(ms_conn *conn, ms_arena *arena, const char **schemas, size_t n_schemas,
                          ms_schema *out, ms_error *err) {
-  ms_result cookie;
-  introspection_cache *cache = conn->introspection_cache;
+  introspection_cache *cache;
   ms_arena *cache_arena;
   long long version;
+  int hit;
   (void)schemas;          /* SQLite has its main schema only */
   (void)n_schemas;
-  if (ms_query(conn, arena, "PRAGMA schema_version", NULL, 0, &cookie, err) != MS_OK) return MS_ERROR;
-  version = cookie.n_rows > 0 ? ms_cell_integer(&cookie, 0, 0) : -1;
-  if (cache != NULL && cache->version == version) {
-    *out = cache->schema;
-    return MS_OK;
-  }
+  if (cached_schema(conn, arena, &version, out, &hit, err) != MS_OK) return MS_ERROR;
+  if (hit) return MS_OK;
   /* The schema outlives this call, in an arena of its own. */
   cache_arena = ms_arena_new();
   if (introspect_now(conn, cache_arena, out, err) != MS_OK) {
@@ -1083,6 +1095,142 @@ int ms_sqlite_introspect(ms_conn *conn, ms_arena *arena, const char **schemas, s
   cache->version = version;
   cache->schema = *out;
   conn->introspection_cache = cache;
+  return MS_OK;
+}
+
+/* ============================================================ recognition */
+
+/* A sync's fast path.  SQLite keeps a table's schema as the text of its
+** CREATE TABLE statement (and of its CREATE INDEX statements): the text *is*
+** the schema.  So when every table of the main schema is one of the desired
+** tables and holds, byte for byte, the statements a createTable step would
+** send for it now, the live schema is exactly the desired one, and reading
+** every table through the pragmas (most of a no-op sync's time: three
+** pragma calls per table) can be skipped.  Anything else (a table the
+** models do not name, a table missing, one created or altered otherwise, an
+** index more or less, a model in another schema) answers *known = 0 and the
+** caller introspects as always.  The recognised schema is the desired one
+** with the live texts and triggers attached (what a rebuild would need);
+** it is not cached, since db:introspect() must report what is really there. */
+
+typedef struct recognised_table {
+  const ms_table *desired;
+  const char *create_sql;       /* expected CREATE TABLE text */
+  const char **index_sql;       /* expected CREATE INDEX texts, one per desired index */
+  int *index_seen;
+  int seen;
+  ms_list triggers;
+} recognised_table;
+
+static int compare_recognised(const void *a, const void *b) {
+  return strcmp(((const recognised_table *)a)->desired->name, ((const recognised_table *)b)->desired->name);
+}
+
+static recognised_table *find_recognised(recognised_table *tables, size_t n, const char *name) {
+  size_t low = 0, high = n;
+  while (low < high) {
+    size_t middle = low + (high - low) / 2;
+    int order = strcmp(name, tables[middle].desired->name);
+    if (order == 0) return &tables[middle];
+    if (order < 0) high = middle;
+    else low = middle + 1;
+  }
+  return NULL;
+}
+
+enum { MASTER_TYPE, MASTER_NAME, MASTER_TABLE, MASTER_SQL };
+
+/* Matches one sqlite_master row against the expected statements (1: it fits). */
+static int recognise_row(ms_arena *arena, const ms_result *rows, size_t row, recognised_table *tables,
+                         size_t n) {
+  const char *type = ms_cell_text(arena, rows, row, MASTER_TYPE);
+  const char *sql = ms_cell_text(arena, rows, row, MASTER_SQL);
+  recognised_table *table;
+  size_t i;
+  if (type == NULL) return 0;
+  if (strcmp(type, "view") == 0) return 1;            /* never diffed */
+  table = find_recognised(tables, n, ms_cell_text(arena, rows, row,
+                                                  strcmp(type, "table") == 0 ? MASTER_NAME : MASTER_TABLE));
+  if (table == NULL || sql == NULL) return 0;
+  if (strcmp(type, "table") == 0) {
+    if (table->seen || strcmp(sql, table->create_sql) != 0) return 0;
+    table->seen = 1;
+    return 1;
+  }
+  if (strcmp(type, "index") == 0) {
+    for (i = 0; i < table->desired->n_indexes; i++)
+      if (table->index_sql[i] != NULL && !table->index_seen[i] && strcmp(sql, table->index_sql[i]) == 0) {
+        table->index_seen[i] = 1;
+        return 1;
+      }
+    return 0;
+  }
+  if (strcmp(type, "trigger") == 0) {
+    ms_list_push(arena, &table->triggers, (void *)sql);
+    return 1;
+  }
+  return 0;
+}
+
+int ms_sqlite_introspect_known(ms_conn *conn, ms_arena *arena, const ms_schema *desired,
+                               ms_schema *out, int *known, ms_error *err) {
+  recognised_table *tables;
+  ms_result rows;
+  long long version;
+  size_t i, j, row, n = desired->n_tables;
+  int hit;
+  *known = 0;
+  memset(out, 0, sizeof *out);
+  if (cached_schema(conn, arena, &version, out, &hit, err) != MS_OK) return MS_ERROR;
+  if (hit) {                               /* read already, and unchanged since */
+    *known = 1;
+    return MS_OK;
+  }
+  memset(out, 0, sizeof *out);
+  tables = ms_alloc(arena, (n + 1) * sizeof *tables);
+  for (i = 0; i < n; i++) {
+    const ms_table *t = &desired->tables[i];
+    if (t->schema != NULL) return MS_OK;
+    memset(&tables[i], 0, sizeof tables[i]);
+    tables[i].desired = t;
+    tables[i].create_sql = ms_sqlite_create_table_sql(arena, t);
+    tables[i].index_sql = ms_alloc(arena, (t->n_indexes + 1) * sizeof *tables[i].index_sql);
+    tables[i].index_seen = ms_alloc(arena, (t->n_indexes + 1) * sizeof *tables[i].index_seen);
+    for (j = 0; j < t->n_indexes; j++)
+      if (!t->indexes[j].primary) tables[i].index_sql[j] = ms_sqlite_create_index_sql(arena, t, &t->indexes[j]);
+  }
+  qsort(tables, n, sizeof *tables, compare_recognised);
+  for (i = 1; i < n; i++)
+    if (strcmp(tables[i - 1].desired->name, tables[i].desired->name) == 0) return MS_OK;
+  /* Internal tables and automatic indexes (sqlite_*) follow from the texts. */
+  if (ms_query(conn, arena,
+               "SELECT type, name, tbl_name, sql FROM sqlite_master "
+               "WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY rowid",
+               NULL, 0, &rows, err) != MS_OK)
+    return MS_ERROR;
+  for (row = 0; row < rows.n_rows; row++)
+    if (!recognise_row(arena, &rows, row, tables, n)) return MS_OK;
+  for (i = 0; i < n; i++) {
+    if (!tables[i].seen) return MS_OK;
+    for (j = 0; j < tables[i].desired->n_indexes; j++)
+      if (tables[i].index_sql[j] != NULL && !tables[i].index_seen[j]) return MS_OK;
+  }
+  /* Recognised: the desired tables, with what only the database holds. */
+  out->tables = ms_alloc(arena, (n + 1) * sizeof *out->tables);
+  out->n_tables = n;
+  for (i = 0; i < n; i++) {
+    ms_table *t = &out->tables[i];
+    *t = *tables[i].desired;
+    t->create_sql = tables[i].create_sql;
+    t->triggers = list_strings(arena, &tables[i].triggers);
+    t->n_triggers = tables[i].triggers.count;
+    t->indexes = ms_alloc(arena, (t->n_indexes + 1) * sizeof *t->indexes);
+    for (j = 0; j < t->n_indexes; j++) {
+      t->indexes[j] = tables[i].desired->indexes[j];
+      t->indexes[j].definition_sql = tables[i].index_sql[j];
+    }
+  }
+  *known = 1;
   return MS_OK;
 }
 

@@ -286,6 +286,7 @@ static int core_connect(lua_State *L) {
   c->conn.log = call_logger;
   c->conn.log_userdata = c;
   c->conn.lock_timeout_ms = options.lock_timeout_ms;
+  c->conn.full_introspection = opt_boolean_field(L, 1, "fullIntrospection", 0);
 
   arena = push_arena(L);
   ms_error_init(&err, arena);
@@ -1328,6 +1329,18 @@ static int connection_with_sync_lock(lua_State *L) {
 
 /* ------------------------------------------------------------------ open */
 
+/* conn:setFullIntrospection(flag) -> the previous flag.  The connect option
+** introspection = 'full' for one connection from now on (the specs use it to
+** check both ways of reading the live schema on the same database). */
+static int connection_set_full_introspection(lua_State *L) {
+  lconnection *c = check_connection(L);
+  int previous = c->conn.full_introspection;
+  luaL_checktype(L, 2, LUA_TBOOLEAN);
+  c->conn.full_introspection = lua_toboolean(L, 2);
+  lua_pushboolean(L, previous);
+  return 1;
+}
+
 static const luaL_Reg connection_methods[] = {
   { "close", connection_close },
   { "info", connection_info },
@@ -1339,6 +1352,7 @@ static const luaL_Reg connection_methods[] = {
   { "introspect", connection_introspect },
   { "planMigration", connection_plan_migration },
   { "withSyncLock", connection_with_sync_lock },
+  { "setFullIntrospection", connection_set_full_introspection },
   { NULL, NULL }
 };
 

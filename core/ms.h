@@ -168,6 +168,8 @@ typedef struct ms_conn {
                                  NULL otherwise: the logger hands it to `logging` */
   void *introspection_cache;  /* the dialect's, freed by its close (sqlite: the last
                                  live schema, valid while PRAGMA schema_version holds) */
+  int full_introspection;     /* never take the dialect's introspect_known (connect
+                                 option introspection = 'full') */
 } ms_conn;
 
 /* Runs one statement through the dialect, after the logging callback.
@@ -508,6 +510,13 @@ struct ms_dialect {
   ** *started says whether begin_read opened one, for finish_read to end. */
   int (*begin_read)(ms_conn *conn, ms_arena *arena, int *started, ms_error *err);
   int (*finish_read)(ms_conn *conn, ms_arena *arena, int started, ms_error *err);
+
+  /* Optional (NULL: always introspect).  A sync's or plan's cheaper read:
+  ** when the dialect can tell from little that the live schema is exactly
+  ** the one its createTable steps would build for desired, it sets *known = 1
+  ** and out to that schema; else *known = 0 and the caller introspects. */
+  int (*introspect_known)(ms_conn *conn, ms_arena *arena, const ms_schema *desired,
+                          ms_schema *out, int *known, ms_error *err);
 };
 
 extern const ms_dialect ms_dialect_sqlite;

@@ -12,6 +12,11 @@
 /* PostgreSQL silently truncates identifiers to this many bytes (NAMEDATALEN - 1). */
 #define MS_PG_MAX_IDENTIFIER 63
 
+/* ------------------------------------------------------- connection */
+
+/* The server's version as a number (150004 for 15.4); 0 when closed. */
+int ms_pg_server_version(const ms_conn *conn);
+
 /* ------------------------------------------------------- introspection */
 
 int ms_pg_introspect(ms_conn *conn, ms_arena *arena, const char **schemas, size_t n_schemas,

@@ -52,8 +52,14 @@ char *ms_sqlite_normalise_expression(ms_arena *arena, const char *sql);
 int ms_sqlite_introspect(ms_conn *conn, ms_arena *arena, const char **schemas,
                          size_t n_schemas, ms_schema *out, ms_error *err);
 void ms_sqlite_free_introspection_cache(ms_conn *conn);
+int ms_sqlite_introspect_known(ms_conn *conn, ms_arena *arena, const ms_schema *desired,
+                               ms_schema *out, int *known, ms_error *err);
 int ms_sqlite_list_views(ms_conn *conn, ms_arena *arena, const char **schemas,
                          size_t n_schemas, ms_view **out, size_t *n_out, ms_error *err);
+
+/* emit_sqlite.c: a createTable step's statements, as sqlite_master keeps them. */
+const char *ms_sqlite_create_table_sql(ms_arena *arena, const ms_table *table);
+const char *ms_sqlite_create_index_sql(ms_arena *arena, const ms_table *table, const ms_index *index);
 
 /* ------------------------------------------------ types and defaults */
 

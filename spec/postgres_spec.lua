@@ -99,6 +99,48 @@ dialects.describe('PostgreSQL', function(ctx)
       assert.is_true(counts[1] > 0, 'the plan logged no statement')
       assert.are.equal(counts[1], counts[2], 'statements for 5 models vs 40 models')
     end)
+
+    -- Plain indexes have their definition written by the catalog query, not
+    -- by pg_get_indexdef: it must be the same text, byte for byte.
+    it("gives every index pg_get_indexdef's definition", function()
+      local q = function(sql) db:query(sql) end
+      q([[CREATE TABLE "Odd Table" ("order" varchar(10), "User" text, x int, y text COLLATE "C",
+          z varchar, w numeric, d timestamptz, b boolean, u uuid, e int4range, arr int[], c char(3), n name)]])
+      q([[CREATE INDEX "Odd Idx" ON "Odd Table" ("order", "User" DESC, x NULLS FIRST)]])
+      q([[CREATE UNIQUE INDEX odd_desc ON "Odd Table" (x DESC NULLS LAST, y)]])
+      q([[CREATE INDEX odd_collate ON "Odd Table" (y COLLATE "POSIX")]])
+      q([[CREATE INDEX odd_same_collate ON "Odd Table" ("User" COLLATE "default")]])
+      q([[CREATE INDEX odd_pattern ON "Odd Table" (z varchar_pattern_ops)]])
+      q([[CREATE INDEX odd_text_ops ON "Odd Table" (z text_pattern_ops)]])
+      q([[CREATE INDEX odd_types ON "Odd Table" (w, d, b, u, c, n)]])
+      q([[CREATE INDEX odd_range ON "Odd Table" (e)]])
+      q([[CREATE INDEX odd_array ON "Odd Table" (arr)]])
+      q([[CREATE INDEX odd_hash ON "Odd Table" USING hash ("order")]])
+      q([[CREATE INDEX odd_gin ON "Odd Table" USING gin (arr)]])
+      q([[CREATE INDEX odd_fill ON "Odd Table" (x) WITH (fillfactor = 70)]])
+      q([[CREATE INDEX odd_include ON "Odd Table" (x) INCLUDE (y)]])
+      q([[CREATE INDEX odd_partial ON "Odd Table" (x) WHERE x > 0]])
+      q([[CREATE INDEX odd_expression ON "Odd Table" (lower("User"))]])
+      q([[CREATE INDEX "select" ON "Odd Table" (x DESC)]])
+      local expected = {}
+      for _, r in ipairs(db:query([[
+          SELECT ic.relname AS name, pg_get_indexdef(i.indexrelid) AS definition
+          FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+          JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE n.nspname = $1 AND c.relname = 'Odd Table']], { ctx.schema })) do
+        expected[r.name] = r.definition
+      end
+      local got = {}
+      for _, t in ipairs(db:getCore():introspect({ ctx.schema }).tables) do
+        if t.name == 'Odd Table' then
+          for _, ix in ipairs(t.indexes) do got[ix.name] = ix.definition end
+        end
+      end
+      local n = 0
+      for _ in pairs(expected) do n = n + 1 end
+      assert.are.equal(16, n, 'indexes created')
+      assert.are.same(expected, got)
+    end)
   end)
 
   ------------------------------------------------------------ walk-through

@@ -59,7 +59,7 @@ local CONNECT_OPTIONS = {
   host = 'non-empty string', port = 'integer|non-empty string', database = 'non-empty string',
   user = 'string', username = 'string', password = 'string', schema = 'non-empty string',
   define = 'table', logging = 'function|boolean', foreignKeys = 'boolean',
-  busyTimeout = 'integer', lockTimeout = 'integer',
+  busyTimeout = 'integer', lockTimeout = 'integer', introspection = 'non-empty string',
 }
 
 local DIALECTS = { sqlite = 'sqlite', sqlite3 = 'sqlite', postgres = 'postgres', postgresql = 'postgres', pg = 'postgres' }
@@ -360,6 +360,10 @@ function modelsync.connect(target, extra)
       end
     end
   end
+  if o.introspection ~= nil and o.introspection ~= 'auto' and o.introspection ~= 'full' then
+    errors.raise('E_OPTION', string.format("bad option 'introspection': expected 'auto' or 'full', got '%s'",
+      o.introspection), { option = 'introspection' })
+  end
   if o.define ~= nil then
     model.validateOptions(o.define, " in connect option 'define'")
     o.define = options.copy(o.define)
@@ -370,6 +374,7 @@ function modelsync.connect(target, extra)
     dialect = o.dialect, storage = o.storage, url = o.url, host = o.host, port = o.port,
     database = o.database, user = o.user, password = o.password, schema = o.schema,
     foreignKeys = o.foreignKeys, busyTimeout = o.busyTimeout, lockTimeout = o.lockTimeout,
+    fullIntrospection = o.introspection == 'full',
   })
   local info = conn:info()
   local db = setmetatable({

@@ -276,6 +276,9 @@ function Context:teardown()
 end
 
 -- The connect() options table for this test's database.
+-- MODELSYNC_TEST_INTROSPECTION (auto | full) sets the connect option
+-- introspection for every spec that does not choose it (scripts/test's gc pass
+-- runs the suite with 'full').
 function Context:options(extra)
   local o
   if self.name == 'sqlite' then
@@ -285,6 +288,7 @@ function Context:options(extra)
     o = { dialect = 'postgres', host = p.host, port = p.port, database = p.database,
           user = p.user, password = p.password, schema = self.schema }
   end
+  o.introspection = os.getenv('MODELSYNC_TEST_INTROSPECTION')
   return merge(o, extra)
 end
 
