@@ -356,6 +356,18 @@ local CASES = {
     { "createdAt timestamp 'stamp'", "updatedAt timestamp 'stamp'" },
     function(e) e.value:define('Post', { title = T.STRING }, { updatedAt = 'stamp' }) end,
     setup = function(e) return e.connect{ define = { createdAt = 'stamp' } } end },
+  -- Clashes where every column is named as its attribute (define() then
+  -- checks only `id` and the timestamps against each other).
+  { 'createdAt = true and updatedAt naming it', 'E_DEFINITION',
+    { "the createdAt timestamp 'createdAt' and the updatedAt timestamp 'createdAt' both use column 'createdAt'" },
+    function(e) e.db:define('Post', { title = T.STRING }, { createdAt = true, updatedAt = 'createdAt' }) end },
+  { "a timestamp named 'id' beside the id define() adds", 'E_DEFINITION',
+    { "attribute 'id' and the createdAt timestamp 'id' both use column 'id'" },
+    function(e) e.db:define('Post', { title = T.STRING }, { createdAt = 'id' }) end },
+  { 'an attribute that is both timestamps', 'E_DEFINITION',
+    { "attribute 'createdAt' and attribute 'createdAt' both use column 'createdAt'" },
+    function(e) e.db:define('Post', { title = T.STRING, createdAt = T.DATE }, { updatedAt = 'createdAt' }) end,
+    fields = { model = 'Post', table = 'Posts', attribute = 'createdAt', column = 'createdAt' } },
 
   ----------------------------------------------------------------- indexes
   { "indexes = 'title'", 'E_OPTION', { "'indexes'", 'table' },

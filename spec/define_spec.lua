@@ -117,6 +117,25 @@ dialects.describe('db:define', function(ctx)
       assert.is_not_nil(row)
       assert.are.equal('zed', row.nick)   -- rows are keyed by attribute, as Sequelize's are
       assert.are.equal('zed', db:query('SELECT nick_name FROM ' .. ctx.qt('F'))[1].nick_name)
+      -- attributes by name, columns by column name
+      assert.are.equal('nick_name', M:getAttributes().nick.field)
+      assert.is_nil(M:getAttributes().nick_name)
+      assert.are.equal('nick', M:_attribute('nick_name').name)
+      assert.are.equal(M:getAttributes().nick, M:_attribute('nick'))
+    end)
+
+    it('attributes named as their columns are found by name and by column, id and timestamps too', function()
+      local M = db:define('G', { { 'title', T.STRING }, { 'score', { type = T.INTEGER, allowNull = false } } })
+      local names = {}
+      for _, a in ipairs(M.attributes) do names[#names + 1] = a.name end
+      assert.are.same({ 'id', 'title', 'score', 'createdAt', 'updatedAt' }, names)
+      for _, a in ipairs(M.attributes) do
+        assert.are.equal(a, M:getAttributes()[a.name])
+        assert.are.equal(a, M:_attribute(a.field))
+      end
+      assert.is_false(M:getAttributes().score.allowNull)
+      assert.is_true(M:getAttributes().id.primaryKey)
+      assert.are.equal('createdAt', M:getAttributes().createdAt.timestamp)
     end)
 
     it('underscored snake-cases columns without field, timestamps included', function()

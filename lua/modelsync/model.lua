@@ -95,44 +95,61 @@ local FOREIGN_KEY_REFERENCE_OPTIONS = {
 
 local ACTIONS = { CASCADE = true, ['SET NULL'] = true, ['SET DEFAULT'] = true, RESTRICT = true, ['NO ACTION'] = true }
 
+-- true when v is a string holding a NUL byte.  define() checks every name and
+-- text with it first, and builds the message of options.no_nul (and the
+-- error's fields) only for one that fails: define() reads every attribute of
+-- every model, and those strings would cost more than the checks.
+local function has_nul(v)
+  return type(v) == 'string' and v:find('\0', 1, true) ~= nil
+end
+
+local NO_NAMES = {}
+local NAMED_OPTIONS = { 'tableName', 'schema', 'comment', 'createdAt', 'updatedAt', 'deletedAt' }
+local STAMP_OPTIONS = { 'createdAt', 'updatedAt', 'deletedAt' }
+
+-- Raises E_OPTION for model option key (validateOptions below).
+local function refuse_option(where, fields, key, message)
+  local f = { option = key }
+  if fields then for k, v in pairs(fields) do f[k] = v end end
+  errors.raise('E_OPTION', string.format("option '%s'%s %s", key, where or '', message), f)
+end
+
 -- Validates model options (define()'s third argument, or connect's `define`):
 -- keys, types, and the combinations one options table cannot mean.
 function model.validateOptions(opts, where, fields)
   options.validate(opts, MODEL_OPTIONS, where, nil, fields)
   if opts then
-    for _, key in ipairs({ 'tableName', 'schema', 'comment', 'createdAt', 'updatedAt', 'deletedAt' }) do
-      options.no_nul(opts[key], string.format("option '%s'%s", key, where or ''), fields)
-    end
-    local function refuse(key, message)
-      local f = { option = key }
-      if fields then for k, v in pairs(fields) do f[k] = v end end
-      errors.raise('E_OPTION', string.format("option '%s'%s %s", key, where or '', message), f)
+    for _, key in ipairs(NAMED_OPTIONS) do
+      if opts[key] ~= nil and has_nul(opts[key]) then
+        options.no_nul(opts[key], string.format("option '%s'%s", key, where or ''), fields)
+      end
     end
     if opts.primaryKey == true then
-      refuse('primaryKey', "can only be false (a table without a primary key): mark the key attributes with primaryKey = true")
+      refuse_option(where, fields, 'primaryKey', "can only be false (a table without a primary key): mark the key attributes with primaryKey = true")
     end
     if opts.foreignKeys ~= nil and not (fields and fields.model) then
-      refuse('foreignKeys', "names the columns of one model: give it in that model's define()")
+      refuse_option(where, fields, 'foreignKeys', "names the columns of one model: give it in that model's define()")
     end
     if type(opts.deletedAt) == 'string' and opts.paranoid ~= true then
-      refuse('deletedAt', "names the column of paranoid deletes, but paranoid is not true (add paranoid = true)")
+      refuse_option(where, fields, 'deletedAt', "names the column of paranoid deletes, but paranoid is not true (add paranoid = true)")
     end
     if opts.paranoid == true and opts.deletedAt == false then
-      refuse('deletedAt', "is false, but paranoid = true needs that column")
+      refuse_option(where, fields, 'deletedAt', "is false, but paranoid = true needs that column")
     end
     if opts.timestamps == false then
       for _, key in ipairs({ 'createdAt', 'updatedAt' }) do
         if type(opts[key]) == 'string' or opts[key] == true then
-          refuse(key, "names a timestamp column, but timestamps = false (drop one of the two)")
+          refuse_option(where, fields, key, "names a timestamp column, but timestamps = false (drop one of the two)")
         end
       end
     end
-    local names = {}
-    for _, key in ipairs({ 'createdAt', 'updatedAt', 'deletedAt' }) do
+    local names = NO_NAMES
+    for _, key in ipairs(STAMP_OPTIONS) do
       local v = opts[key]
       if type(v) == 'string' then
+        if names == NO_NAMES then names = {} end
         if names[v] then
-          refuse(key, string.format("and option '%s' both name the column '%s'", names[v], v))
+          refuse_option(where, fields, key, string.format("and option '%s' both name the column '%s'", names[v], v))
         end
         names[v] = key
       end
@@ -155,8 +172,19 @@ end
 
 -- ---------------------------------------------------------------- attributes
 
+-- Where an attribute's problems are reported, and the fields of their
+-- errors: built when there is one (see has_nul).
+local function attribute_where(m, name)
+  return string.format(" in attribute '%s' of model '%s'", name, m.name)
+end
+
+local function attribute_fields(m, name)
+  return { model = m.name, attribute = name, table = m.tableName }
+end
+
 -- The type of an attribute spec: a DataTypes value, or a known type name.
 local function resolve_type(m, name, t, values)
+  if values == nil and datatypes.is(t) and t.key ~= 'ENUM' then return t end   -- the usual case
   local where = string.format(" in attribute '%s'", name)
   if t == nil then
     errors.raise('E_TYPE', string.format("attribute '%s' of model '%s' has no type (e.g. type = T.STRING)", name, m.name),
@@ -197,16 +225,19 @@ end
 
 -- The desired-schema default for a defaultValue.
 local function resolve_default(m, name, value)
-  if value == nil or datatypes.isNull(value) then return nil end
-  if datatypes.isNow(value) then return { kind = 'now' } end
-  if datatypes.isLiteral(value) then return { kind = 'literal', sql = value.sql } end
   local t = type(value)
+  -- Plain values first (the usual defaults): none is null, NOW or a literal.
   if t == 'string' or t == 'boolean' or (t == 'number' and value == value and value ~= math.huge and value ~= -math.huge) then
     return { kind = 'value', value = value }
   end
+  if value == nil or datatypes.isNull(value) then return nil end
+  if datatypes.isNow(value) then return { kind = 'now' } end
+  if datatypes.isLiteral(value) then return { kind = 'literal', sql = value.sql } end
   options.bad('defaultValue', "a string, number, boolean, T.NOW or modelsync.literal('sql')", value,
     string.format(" in attribute '%s' of model '%s'", name, m.name), { model = m.name, attribute = name, table = m.tableName })
 end
+
+local REFERENCE_NAMES = { 'table', 'key', 'schema' }
 
 -- Normalises references = 'Model' | Model | { model|table, key, schema }.
 local function resolve_references(m, name, ref)
@@ -231,8 +262,10 @@ local function resolve_references(m, name, ref)
   if (target == nil) == (ref.table == nil) then
     errors.raise('E_DEFINITION', string.format("references%s needs exactly one of 'model' and 'table'", where), fields)
   end
-  for _, key in ipairs({ 'table', 'key', 'schema' }) do
-    options.no_nul(ref[key], string.format("option 'references.%s'%s", key, where), fields)
+  for _, key in ipairs(REFERENCE_NAMES) do
+    if has_nul(ref[key]) then
+      options.no_nul(ref[key], string.format("option 'references.%s'%s", key, where), fields)
+    end
   end
   return { model = target, table = ref.table, key = ref.key, schema = ref.schema }
 end
@@ -277,71 +310,95 @@ local function resolve_renamed(m, name, value)
   return list
 end
 
+local ATTRIBUTE_TEXTS = { 'field', 'comment', 'unique' }
+
+-- The options of an attribute given as a bare type, or of a model given
+-- none (never changed).
+local NO_OPTIONS = {}
+
 -- One attribute spec (a DataTypes value, a type name or an options table) -> record.
+-- Messages and error fields are built only for a spec that fails a check.
 local function read_attribute(m, name, spec)
   if type(name) ~= 'string' or name == '' then
     definition_error(m, string.format("model '%s': attribute names must be non-empty strings, got %s", m.name,
       type(name) == 'string' and "''" or type(name)))
   end
-  options.no_nul(name, string.format("the name of attribute %q of model '%s'", name, m.name), { model = m.name })
-  if datatypes.is(spec) or type(spec) == 'string' then
-    spec = { type = spec }
+  if name:find('\0', 1, true) then
+    options.no_nul(name, string.format("the name of attribute %q of model '%s'", name, m.name), { model = m.name })
+  end
+  local spec_type
+  local is_type = datatypes.is(spec)
+  if is_type and spec.key ~= 'ENUM' then
+    -- A bare type (most attributes): nothing else to resolve or check.
+    return {
+      name = name, type = spec, allowNull = nil, defaultValue = nil, default = nil,
+      primaryKey = false, autoIncrement = false, field = nil,
+    }
+  elseif is_type or type(spec) == 'string' then
+    spec_type, spec = spec, NO_OPTIONS
   elseif type(spec) ~= 'table' then
     errors.raise('E_DEFINITION', string.format("attribute '%s' of model '%s' must be a DataTypes value or a table of options, got %s",
       name, m.name, type(spec)), { model = m.name, attribute = name })
+  else
+    spec_type = spec.type
+    if not options.valid(spec, ATTRIBUTE_OPTIONS) then
+      options.validate(spec, ATTRIBUTE_OPTIONS, attribute_where(m, name), nil, attribute_fields(m, name))
+    end
+    if (spec.field ~= nil or spec.comment ~= nil or spec.unique ~= nil)
+        and (has_nul(spec.field) or has_nul(spec.comment) or has_nul(spec.unique)) then
+      for _, key in ipairs(ATTRIBUTE_TEXTS) do
+        options.no_nul(spec[key], string.format("option '%s'%s", key, attribute_where(m, name)),
+          attribute_fields(m, name))
+      end
+    end
+    if type(spec.defaultValue) == 'string' and has_nul(spec.defaultValue) then
+      options.no_nul(spec.defaultValue, string.format("the defaultValue of attribute '%s' of model '%s'", name, m.name),
+        attribute_fields(m, name))
+    end
   end
-  local where = string.format(" in attribute '%s' of model '%s'", name, m.name)
-  local fields = { model = m.name, attribute = name, table = m.tableName }
-  options.known(spec, ATTRIBUTE_OPTIONS, where, nil, fields)
-  for key, kinds in pairs(ATTRIBUTE_OPTIONS) do
-    if kinds ~= true then options.expect(spec[key], kinds, key, where, fields) end
-  end
-  for _, key in ipairs({ 'field', 'comment', 'unique' }) do
-    options.no_nul(spec[key], string.format("option '%s'%s", key, where), fields)
-  end
-  if type(spec.defaultValue) == 'string' then
-    options.no_nul(spec.defaultValue, string.format("the defaultValue of attribute '%s' of model '%s'", name, m.name),
-      fields)
-  end
+  -- Resolved in this order, so that the first problem is the one reported.
+  -- (each only when given: most attributes give few of them)
+  local t = resolve_type(m, name, spec_type, spec.values)
+  local default = spec.defaultValue ~= nil and resolve_default(m, name, spec.defaultValue) or nil
+  local references = spec.references ~= nil and resolve_references(m, name, spec.references) or nil
+  local on_delete = spec.onDelete ~= nil and resolve_action(m, name, 'onDelete', spec.onDelete) or nil
+  local on_update = spec.onUpdate ~= nil and resolve_action(m, name, 'onUpdate', spec.onUpdate) or nil
+  local renamed = spec.renamedFrom ~= nil and resolve_renamed(m, name, spec.renamedFrom) or nil
+  -- The fields most attributes have, in one table of their size (a model
+  -- keeps every record); the rarer ones are added when given.
   local a = {
-    name = name,
-    type = resolve_type(m, name, spec.type, spec.values),
-    allowNull = spec.allowNull,
-    defaultValue = spec.defaultValue,
-    default = resolve_default(m, name, spec.defaultValue),
-    primaryKey = spec.primaryKey == true,
-    autoIncrement = spec.autoIncrement == true,
-    unique = spec.unique,
-    field = spec.field,
-    comment = spec.comment,
-    references = spec.references ~= nil and resolve_references(m, name, spec.references) or nil,
-    onDelete = resolve_action(m, name, 'onDelete', spec.onDelete),
-    onUpdate = resolve_action(m, name, 'onUpdate', spec.onUpdate),
-    renamedFrom = resolve_renamed(m, name, spec.renamedFrom),
+    name = name, type = t, allowNull = spec.allowNull, defaultValue = spec.defaultValue, default = default,
+    primaryKey = spec.primaryKey == true, autoIncrement = spec.autoIncrement == true, field = spec.field,
   }
+  if spec.unique ~= nil then a.unique = spec.unique end
+  if spec.comment ~= nil then a.comment = spec.comment end
+  if references ~= nil then a.references = references end
+  if on_delete ~= nil then a.onDelete = on_delete end
+  if on_update ~= nil then a.onUpdate = on_update end
+  if renamed ~= nil then a.renamedFrom = renamed end
   if (a.onDelete or a.onUpdate) and not a.references then
     errors.raise('E_DEFINITION', string.format("attribute '%s' of model '%s' has %s but no references", name, m.name,
-      a.onDelete and 'onDelete' or 'onUpdate'), fields)
+      a.onDelete and 'onDelete' or 'onUpdate'), attribute_fields(m, name))
   end
   if a.primaryKey and a.allowNull == true then
     errors.raise('E_DEFINITION', string.format("attribute '%s' of model '%s' is a primary key: it cannot allow NULL",
-      name, m.name), fields)
+      name, m.name), attribute_fields(m, name))
   end
   if a.type.key == 'ENUM' and a.default and a.default.kind == 'value' then
     local ok = false
     for _, v in ipairs(a.type.values) do if v == a.defaultValue then ok = true end end
     if not ok then
       errors.raise('E_DEFINITION', string.format("attribute '%s' of model '%s': default '%s' is not one of the ENUM values",
-        name, m.name, tostring(a.defaultValue)), fields)
+        name, m.name, tostring(a.defaultValue)), attribute_fields(m, name))
     end
   end
   return a
 end
 
 -- The attribute list from a map or an array of { name, spec } pairs; also
--- tells whether the order was given.
+-- tells whether the order was given, and maps names to records.
 local function read_attributes(m, attributes)
-  if attributes == nil then return {}, false end
+  if attributes == nil then return {}, false, {} end
   if type(attributes) ~= 'table' then
     errors.raise('E_DEFINITION', string.format("define('%s'): attributes must be a table, got %s", m.name,
       type(attributes)), { model = m.name })
@@ -359,20 +416,21 @@ local function read_attributes(m, attributes)
     if count ~= #attributes then
       errors.raise('E_DEFINITION', string.format("define('%s'): the array of attributes has holes", m.name), { model = m.name })
     end
-    local seen = {}
+    local by_name = {}
     for i, pair in ipairs(attributes) do
       if type(pair) ~= 'table' or type(pair[1]) ~= 'string' or pair[2] == nil or pair[3] ~= nil then
         errors.raise('E_DEFINITION', string.format("define('%s'): attribute %d must be a { name, spec } pair", m.name, i),
           { model = m.name })
       end
-      if seen[pair[1]] then
+      if by_name[pair[1]] then
         errors.raise('E_DEFINITION', string.format("define('%s'): attribute '%s' is given twice", m.name, pair[1]),
           { model = m.name, attribute = pair[1] })
       end
-      seen[pair[1]] = true
-      list[#list + 1] = read_attribute(m, pair[1], pair[2])
+      local a = read_attribute(m, pair[1], pair[2])
+      by_name[a.name] = a
+      list[i] = a
     end
-    return list, true
+    return list, true, by_name
   end
   local names = {}
   for k in pairs(attributes) do
@@ -383,8 +441,13 @@ local function read_attributes(m, attributes)
     names[#names + 1] = k
   end
   table.sort(names)
-  for _, name in ipairs(names) do list[#list + 1] = read_attribute(m, name, attributes[name]) end
-  return list, false
+  local by_name = {}
+  for i, name in ipairs(names) do
+    local a = read_attribute(m, name, attributes[name])
+    by_name[name] = a
+    list[i] = a
+  end
+  return list, false, by_name
 end
 
 -- ------------------------------------------------------------------ indexes
@@ -404,16 +467,30 @@ local function attribute_names(m)
   return names
 end
 
+local INDEX_TEXTS = { 'name', 'where', 'using' }
+local INDEX_FIELD_OPTIONS = { name = true, attribute = true, order = true }
+
+local function index_where(m, i)
+  return string.format(" in index %d of model '%s'", i, m.name)
+end
+
 local function read_index(m, i, spec)
-  local where = string.format(" in index %d of model '%s'", i, m.name)
   local fields = { model = m.name, table = m.tableName }
   if type(spec) ~= 'table' then
     errors.raise('E_OPTION', string.format("bad option 'indexes[%d]' in model '%s': expected table, got %s", i, m.name,
       type(spec)), fields)
   end
-  options.validate(spec, INDEX_OPTIONS, where, nil, fields)
-  for _, key in ipairs({ 'name', 'where', 'using' }) do
-    options.no_nul(spec[key], string.format("option '%s'%s", key, where), fields)
+  -- where is built for messages only (see has_nul).
+  local where
+  if not options.valid(spec, INDEX_OPTIONS) then
+    where = index_where(m, i)
+    options.validate(spec, INDEX_OPTIONS, where, nil, fields)
+  end
+  if has_nul(spec.name) or has_nul(spec.where) or has_nul(spec.using) then
+    where = where or index_where(m, i)
+    for _, key in ipairs(INDEX_TEXTS) do
+      options.no_nul(spec[key], string.format("option '%s'%s", key, where), fields)
+    end
   end
   if spec.fields == nil or #spec.fields == 0 then
     errors.raise('E_DEFINITION', string.format("index %d of model '%s' needs 'fields' (a list of attribute names)", i, m.name),
@@ -425,7 +502,8 @@ local function read_index(m, i, spec)
     if type(f) == 'string' then
       name = f
     elseif type(f) == 'table' then
-      options.known(f, { name = true, attribute = true, order = true }, where, 'fields[' .. j .. '].', fields)
+      where = where or index_where(m, i)
+      options.known(f, INDEX_FIELD_OPTIONS, where, 'fields[' .. j .. '].', fields)
       name = f.name or f.attribute
       order = f.order
       if type(name) ~= 'string' then options.bad('fields[' .. j .. '].name', 'string', name, where, fields) end
@@ -436,7 +514,8 @@ local function read_index(m, i, spec)
         order = order:upper()
       end
     else
-      options.bad('fields[' .. j .. ']', 'an attribute name or { name =, order = }', f, where, fields)
+      options.bad('fields[' .. j .. ']', 'an attribute name or { name =, order = }', f, where or index_where(m, i),
+        fields)
     end
     local field = resolve_field(m, name)
     if not field then
@@ -450,12 +529,14 @@ local function read_index(m, i, spec)
           { model = m.name, attribute = name })
       end
     end
-    parts[j] = { name = field, order = order }
+    -- (tables of the fields they have: a model keeps them)
+    parts[j] = order and { name = field, order = order } or { name = field }
   end
-  return {
-    name = spec.name, unique = spec.unique == true, constraint = false, fields = parts,
-    where = spec.where, using = spec.using and spec.using:upper() or nil,
-  }
+  local index = { unique = spec.unique == true, constraint = false, fields = parts }
+  if spec.name ~= nil then index.name = spec.name end
+  if spec.where ~= nil then index.where = spec.where end
+  if spec.using ~= nil then index.using = spec.using:upper() end
+  return index
 end
 
 -- -------------------------------------------------------------- foreign keys
@@ -577,10 +658,10 @@ function model.define(db, name, attributes, opts)
   local where = string.format(" in model '%s'", name)
   model.validateOptions(opts, where, { model = name })
   -- Connection-level defaults (validated at connect time), the model's own options win.
-  local defaults = db and db.options and db.options.define or {}
+  local defaults = db and db.options and db.options.define or NO_OPTIONS
   local o = {}
   for k, v in pairs(defaults) do if k ~= 'hooks' then o[k] = v end end
-  for k, v in pairs(opts or {}) do if k ~= 'hooks' then o[k] = v end end
+  for k, v in pairs(opts or NO_OPTIONS) do if k ~= 'hooks' then o[k] = v end end
 
   local m = setmetatable({
     name = name,
@@ -588,12 +669,12 @@ function model.define(db, name, attributes, opts)
     options = o,
     schema = o.schema,
     comment = o.comment,
-    attributes = {},
-    rawAttributes = {},
+    attributes = nil,          -- these three are set once the columns are known
+    rawAttributes = nil,
+    _fields = nil,
     primaryKeyAttributes = {},
     _hooks = hooks.registry(),
     _indexes = {},
-    _fields = {},
     _timestamps = {},
   }, model_metatable)
   if o.tableName then
@@ -604,10 +685,11 @@ function model.define(db, name, attributes, opts)
     m.tableName = inflection.tableName(name, o.underscored)
   end
 
-  local list, ordered = read_attributes(m, attributes)
+  local list, ordered, by_name = read_attributes(m, attributes)
 
   -- Timestamps: user attributes of the same name are merged into them.
-  local stamps = {}
+  local stamps = NO_OPTIONS     -- (most wide models have none: no tables then)
+  if o.timestamps ~= false or o.paranoid then stamps = {} end
   if o.timestamps ~= false then
     stamps[#stamps + 1] = { kind = 'createdAt', name = timestamp_name(o.createdAt, 'createdAt'), allowNull = false }
     stamps[#stamps + 1] = { kind = 'updatedAt', name = timestamp_name(o.updatedAt, 'updatedAt'), allowNull = false }
@@ -615,9 +697,7 @@ function model.define(db, name, attributes, opts)
   if o.paranoid then
     stamps[#stamps + 1] = { kind = 'deletedAt', name = timestamp_name(o.deletedAt, 'deletedAt'), allowNull = true }
   end
-  local by_name = {}
-  for _, a in ipairs(list) do by_name[a.name] = a end
-  local stamp_records = {}
+  local stamp_records = stamps == NO_OPTIONS and NO_OPTIONS or {}
   for _, s in ipairs(stamps) do
     if s.name then
       local a = by_name[s.name]
@@ -635,17 +715,7 @@ function model.define(db, name, attributes, opts)
 
   -- Column order: the array's order, else primary keys then the rest by name;
   -- timestamps last (in the array form, where the user put them).
-  local keys, rest = {}, {}
-  local is_stamp = {}
-  for _, a in ipairs(stamp_records) do is_stamp[a] = true end
-  for _, a in ipairs(list) do
-    if ordered then
-      if not is_stamp[a] then rest[#rest + 1] = a end
-    elseif not is_stamp[a] then
-      if a.primaryKey then keys[#keys + 1] = a else rest[#rest + 1] = a end
-    end
-  end
-  local columns = {}
+  local columns
   local has_key = false
   for _, a in ipairs(list) do if a.primaryKey then has_key = true end end
   -- primaryKey = false (the model's own option) and a key attribute contradict;
@@ -664,33 +734,53 @@ function model.define(db, name, attributes, opts)
       definition_error(m, string.format("model '%s' has an attribute 'id' that is not marked primaryKey = true, and no other primary key",
         name), { attribute = 'id' })
     end
-    columns[1] = { name = 'id', type = T.INTEGER, allowNull = false, primaryKey = true, autoIncrement = true,
-                   field = 'id' }
   end
-  for _, a in ipairs(keys) do columns[#columns + 1] = a end
-  for _, a in ipairs(rest) do columns[#columns + 1] = a end
+  local id = add_id and { name = 'id', type = T.INTEGER, allowNull = false, primaryKey = true, autoIncrement = true,
+                          field = 'id' } or nil
   if ordered then
-    -- user-declared timestamps stay where they were given
-    local final = {}
-    if add_id then final[1] = columns[1] end
-    for _, a in ipairs(list) do final[#final + 1] = a end
+    -- user-declared timestamps stay where they were given; the list is
+    -- the columns (no copy of it)
+    columns = list
+    if id then table.insert(columns, 1, id) end
     for _, a in ipairs(stamp_records) do
-      if not by_name[a.name] then final[#final + 1] = a end
+      if not by_name[a.name] then columns[#columns + 1] = a end
     end
-    columns = final
   else
+    columns = { id }
+    local is_stamp = NO_OPTIONS
+    if #stamp_records > 0 then
+      is_stamp = {}
+      for _, a in ipairs(stamp_records) do is_stamp[a] = true end
+    end
+    for _, a in ipairs(list) do
+      if a.primaryKey and not is_stamp[a] then columns[#columns + 1] = a end
+    end
+    for _, a in ipairs(list) do
+      if not a.primaryKey and not is_stamp[a] then columns[#columns + 1] = a end
+    end
     for _, a in ipairs(stamp_records) do columns[#columns + 1] = a end
   end
 
-  -- Fields, primary keys, clashes, autoIncrement.
-  local autoincrement
+  -- Fields, primary keys, clashes, autoIncrement.  by_name keeps only the
+  -- user's attributes until the loop is done (describe() tells them from
+  -- timestamps it added); it then becomes rawAttributes.
+  local same_names = true    -- every column named as its attribute
   for _, a in ipairs(columns) do
     if a.field == nil then
       a.field = o.underscored and inflection.underscore(a.name) or a.name
     end
     if a.allowNull == nil then a.allowNull = not a.primaryKey end
     if a.primaryKey then a.allowNull = false end
-    local other = m._fields[a.field]
+    if a.field ~= a.name then same_names = false end
+  end
+  -- When every column is named as its attribute, only `id` and timestamps
+  -- can share a column (the user's names are unique, and a timestamp is
+  -- added only under a name no attribute has): by_field then holds those,
+  -- and rawAttributes serves as the map of columns too.
+  local autoincrement
+  local by_field = {}
+  for _, a in ipairs(columns) do
+    local other = (not same_names or a.timestamp or a == id) and by_field[a.field]
     if other then
       local function describe(x)
         if x.timestamp and not by_name[x.name] then
@@ -701,9 +791,7 @@ function model.define(db, name, attributes, opts)
       definition_error(m, string.format("model '%s': %s and %s both use column '%s'", name, describe(other),
         describe(a), a.field), { attribute = a.name, column = a.field })
     end
-    m._fields[a.field] = a
-    m.attributes[#m.attributes + 1] = a
-    m.rawAttributes[a.name] = a
+    if not same_names or a.timestamp or a == id then by_field[a.field] = a end
     if a.primaryKey then m.primaryKeyAttributes[#m.primaryKeyAttributes + 1] = a.name end
     if a.autoIncrement then
       if datatypes.family(a.type) ~= 'integer' then
@@ -738,13 +826,21 @@ function model.define(db, name, attributes, opts)
       name, autoincrement.name), { attribute = autoincrement.name })
   end
   m.primaryKeyAttribute = m.primaryKeyAttributes[1]
+  m.attributes = columns
+  if id then by_name.id = id end
+  for _, a in ipairs(stamp_records) do by_name[a.name] = a end
+  m.rawAttributes = by_name
+  -- Column names equal to attribute names (no underscored, no field): the two
+  -- maps would hold the same pairs, and a model keeps one table, not two.
+  m._fields = same_names and by_name or by_field
 
   -- Uniques: true -> its own constraint; a shared name -> one composite constraint.
-  local groups = {}
+  local groups
   for _, a in ipairs(m.attributes) do
     if a.unique == true then
       m._indexes[#m._indexes + 1] = { unique = true, constraint = true, fields = { { name = a.field } } }
     elseif type(a.unique) == 'string' then
+      groups = groups or {}
       local g = groups[a.unique]
       if not g then
         g = { name = a.unique, unique = true, constraint = true, fields = {} }
@@ -800,9 +896,10 @@ function model.define(db, name, attributes, opts)
   end
 
   -- Index names: one name, one index (a unique group and an index too).
-  local index_names = {}
+  local index_names
   for _, index in ipairs(m._indexes) do
     if index.name then
+      index_names = index_names or {}
       if index_names[index.name] then
         definition_error(m, string.format("model '%s': the index name '%s' is given twice", name, index.name),
           { index = index.name })
@@ -813,7 +910,9 @@ function model.define(db, name, attributes, opts)
 
   -- Names the database would cut: refused now, when the dialect is known
   -- (the core refuses them again before any SQL).
-  options.no_nul(m.tableName, string.format("the table name of model '%s'", name), { model = name })
+  if has_nul(m.tableName) then
+    options.no_nul(m.tableName, string.format("the table name of model '%s'", name), { model = name })
+  end
   local limit = db and db._maxIdentifierLength or 0
   if limit > 0 then
     local dialect = db.dialect
@@ -821,12 +920,16 @@ function model.define(db, name, attributes, opts)
     options.fits(m.tableName, limit, string.format("model '%s': table name", name), dialect, f)
     if m.schema then options.fits(m.schema, limit, string.format("model '%s': schema name", name), dialect, f) end
     for _, a in ipairs(m.attributes) do
-      options.fits(a.field, limit, string.format("model '%s', attribute '%s': column name", name, a.name), dialect,
-        { model = name, table = m.tableName, attribute = a.name, column = a.field })
+      if #a.field > limit then   -- (the message only then)
+        options.fits(a.field, limit, string.format("model '%s', attribute '%s': column name", name, a.name), dialect,
+          { model = name, table = m.tableName, attribute = a.name, column = a.field })
+      end
       if a.type.key == 'ENUM' then
         for _, v in ipairs(a.type.values) do
-          options.fits(v, limit, string.format("model '%s', attribute '%s': ENUM value", name, a.name), dialect,
-            { model = name, table = m.tableName, attribute = a.name, column = a.field })
+          if #v > limit then
+            options.fits(v, limit, string.format("model '%s', attribute '%s': ENUM value", name, a.name), dialect,
+              { model = name, table = m.tableName, attribute = a.name, column = a.field })
+          end
         end
       end
     end
@@ -843,8 +946,12 @@ function model.define(db, name, attributes, opts)
   end
 
   -- Hooks: the connection's define defaults, then the model's own.
-  hooks.fromOptions(m._hooks, hooks.MODEL, string.format("model '%s'", name), defaults.hooks)
-  hooks.fromOptions(m._hooks, hooks.MODEL, string.format("model '%s'", name), opts and opts.hooks)
+  if defaults.hooks ~= nil then
+    hooks.fromOptions(m._hooks, hooks.MODEL, string.format("model '%s'", name), defaults.hooks)
+  end
+  if opts and opts.hooks ~= nil then
+    hooks.fromOptions(m._hooks, hooks.MODEL, string.format("model '%s'", name), opts.hooks)
+  end
 
   return m
 end

@@ -43,6 +43,37 @@ function options.bad(path, expected, value, where, fields)
     path, where or '', expected, options.typename(value)), f)
 end
 
+-- kinds ('string|false') -> one check for them all, made once: define()
+-- checks every option of every attribute with these.
+local kind_checks = {}
+local function kind_check(kinds)
+  local check = kind_checks[kinds]
+  if not check then
+    local list = {}
+    for kind in kinds:gmatch('[^|]+') do
+      assert(checks[kind], 'unknown kind ' .. kind)
+      list[#list + 1] = checks[kind]
+    end
+    if #list == 1 then
+      check = list[1]
+    else
+      check = function(v)
+        for i = 1, #list do
+          if list[i](v) then return true end
+        end
+        return false
+      end
+    end
+    kind_checks[kinds] = check
+  end
+  return check
+end
+
+-- true when value (not nil) is one of kinds.
+function options.is(value, kinds)
+  return (kind_checks[kinds] or kind_check(kinds))(value)
+end
+
 -- Checks value against kinds ('boolean', 'string|false', ...); nil is
 -- accepted unless required.  Returns value.
 function options.expect(value, kinds, path, where, fields, required)
@@ -55,11 +86,7 @@ function options.expect(value, kinds, path, where, fields, required)
     end
     return nil
   end
-  for kind in kinds:gmatch('[^|]+') do
-    local check = checks[kind]
-    assert(check, 'unknown kind ' .. kind)
-    if check(value) then return value end
-  end
+  if options.is(value, kinds) then return value end
   options.bad(path, (kinds:gsub('|', ' or ')), value, where, fields)
 end
 
@@ -93,9 +120,19 @@ function options.suggest(key, allowed)
   return errors.suggest(key, allowed)
 end
 
+-- true when every key of t is a string in allowed (a set): what known()
+-- checks, without a table, a sort or a message.
+function options.allKnown(t, allowed)
+  for k in pairs(t) do
+    if type(k) ~= 'string' or not allowed[k] then return false end
+  end
+  return true
+end
+
 -- Raises E_OPTION for the first key of t that is not in allowed (a set).
 -- prefix is prepended to key names in the message ('alter.').
 function options.known(t, allowed, where, prefix, fields)
+  if options.allKnown(t, allowed) then return end   -- the usual case
   local keys = {}
   for k in pairs(t) do keys[#keys + 1] = k end
   table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
@@ -114,6 +151,19 @@ function options.known(t, allowed, where, prefix, fields)
         suggestion and string.format(" (did you mean '%s%s'?)", prefix or '', suggestion) or ''), f)
     end
   end
+end
+
+-- true when validate(t, spec) would pass: the same checks, without a
+-- message, for callers that build theirs only for a table that fails.
+function options.valid(t, spec)
+  if t == nil then return true end
+  if type(t) ~= 'table' then return false end
+  for key, value in pairs(t) do
+    if type(key) ~= 'string' then return false end
+    local kinds = spec[key]
+    if not kinds or (type(kinds) == 'string' and not options.is(value, kinds)) then return false end
+  end
+  return true
 end
 
 -- Validates an options table against spec ({ key = 'kinds' }), unknown keys

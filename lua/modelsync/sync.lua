@@ -90,8 +90,9 @@ end
 
 -- The model a reference points to, or nil for a plain table reference.
 -- ref: { model =, table =, schema = }; who: "attribute 'x'" or "foreign key 2"
--- (for messages); fields: the error's fields.
-local function referenced_model(db, m, ref, who, fields, tolerant)
+-- (for messages); fields: the error's fields.  For the reference of
+-- attribute a, both are nil and made from a when a message needs them.
+local function referenced_model(db, m, ref, who, fields, tolerant, a)
   local target = ref.model
   if target ~= nil then
     if type(target) == 'table' then
@@ -104,6 +105,9 @@ local function referenced_model(db, m, ref, who, fields, tolerant)
       if other.tableName == target then return other end
     end
     if tolerant then return nil, true end
+    if a then
+      who, fields = string.format("attribute '%s'", a.name), { model = m.name, attribute = a.name, table = m.tableName }
+    end
     local names = {}
     for n in pairs(db.models) do names[#names + 1] = n end
     errors.raise('E_DEFINITION', string.format("%s of model '%s' references model '%s', which is not defined%s",
@@ -140,8 +144,7 @@ end
 -- and unresolvable).
 local function foreign_key(db, m, a, default_schema, tolerant)
   local ref = a.references
-  local target, unresolved = referenced_model(db, m, ref, string.format("attribute '%s'", a.name),
-    { model = m.name, attribute = a.name, table = m.tableName }, tolerant)
+  local target, unresolved = referenced_model(db, m, ref, nil, nil, tolerant, a)
   if unresolved then return nil end
   local ref_table, ref_schema, ref_column
   if target then
@@ -234,44 +237,71 @@ local function option_foreign_key(db, m, fk, default_schema, tolerant)
   }
 end
 
--- One model's table in the desired-schema shape.
+-- The desired type of a DataTypes value.  The columns of one type share
+-- one table (the core and the Lua readers of the desired schema only read
+-- it): a wide model would otherwise cost a table per column.  A type
+-- changed since it was specced (t.length = 80) is specced again.
+local specs = setmetatable({}, { __mode = 'k' })
+
+local function type_spec(t)
+  local c = specs[t]
+  if c and c.key == t.key and c.length == t.length and c.precision == t.precision and c.scale == t.scale
+      and c.sql == t.sql then
+    return c.spec
+  end
+  local s = datatypes.spec(t)
+  if t.key ~= 'ENUM' then   -- (values are a list: an ENUM is specced each time)
+    specs[t] = { spec = s, key = t.key, length = t.length, precision = t.precision, scale = t.scale, sql = t.sql }
+  end
+  return s
+end
+
+-- A copy of an attribute's desired default, of the fields it has.
+local function copy_default(d)
+  if d.sql ~= nil then return { kind = d.kind, sql = d.sql } end
+  if d.value ~= nil then return { kind = d.kind, value = d.value } end
+  return { kind = d.kind }
+end
+
+-- One model's table in the desired-schema shape.  Its tables hold the
+-- fields they have, no more: the tables of every model stay cached.
 function sync.table(db, m, default_schema, tolerant)
+  -- columns: an array of the attributes' size at once (the columns replace
+  -- the attributes in it), not one grown five times for a wide model
+  local columns, indexes, foreign_keys = { table.unpack(m.attributes) }, {}, {}
   local t = {
     schema = m.schema or default_schema, name = m.tableName, comment = m.comment,
-    columns = {}, indexes = {}, foreignKeys = {},
+    columns = columns, indexes = indexes, foreignKeys = foreign_keys,
   }
   local position = 0
-  for _, a in ipairs(m.attributes) do
-    local column = {
-      name = a.field,
-      type = datatypes.spec(a.type),
-      allowNull = a.allowNull ~= false and not a.primaryKey,
-      comment = a.comment,
-      renamedFrom = copy_list(a.renamedFrom),
-    }
+  for i, a in ipairs(m.attributes) do
+    local column = { name = a.field, type = type_spec(a.type), allowNull = a.allowNull ~= false and not a.primaryKey }
+    if a.comment ~= nil then column.comment = a.comment end
+    if a.renamedFrom ~= nil then column.renamedFrom = copy_list(a.renamedFrom) end
     if a.primaryKey then
       position = position + 1
       column.primaryKey = position
     end
     if a.autoIncrement then column.autoIncrement = true end
-    if a.default then
-      column.default = { kind = a.default.kind, value = a.default.value, sql = a.default.sql }
-    end
-    t.columns[#t.columns + 1] = column
+    if a.default then column.default = copy_default(a.default) end
+    columns[i] = column
     if a.references then
-      t.foreignKeys[#t.foreignKeys + 1] = foreign_key(db, m, a, default_schema, tolerant)
+      foreign_keys[#foreign_keys + 1] = foreign_key(db, m, a, default_schema, tolerant)
     end
   end
   for _, fk in ipairs(m._foreignKeys or {}) do
-    t.foreignKeys[#t.foreignKeys + 1] = option_foreign_key(db, m, fk, default_schema, tolerant)
+    foreign_keys[#foreign_keys + 1] = option_foreign_key(db, m, fk, default_schema, tolerant)
   end
   for _, index in ipairs(m._indexes) do
     local fields = {}
-    for i, f in ipairs(index.fields) do fields[i] = { name = f.name, order = f.order } end
-    t.indexes[#t.indexes + 1] = {
-      name = index.name, unique = index.unique, constraint = index.constraint, fields = fields,
-      where = index.where, using = index.using,
-    }
+    for i, f in ipairs(index.fields) do
+      fields[i] = f.order ~= nil and { name = f.name, order = f.order } or { name = f.name }
+    end
+    local copy = { unique = index.unique, constraint = index.constraint, fields = fields }
+    if index.name ~= nil then copy.name = index.name end
+    if index.where ~= nil then copy.where = index.where end
+    if index.using ~= nil then copy.using = index.using end
+    indexes[#indexes + 1] = copy
   end
   return t
 end
