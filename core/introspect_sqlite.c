@@ -1073,18 +1073,11 @@ static int cached_schema(ms_conn *conn, ms_arena *arena, long long *version, ms_
   return MS_OK;
 }
 
-int ms_sqlite_introspect(ms_conn *conn, ms_arena *arena, const char **schemas, size_t n_schemas,
-                         ms_schema *out, ms_error *err) {
+/* Reads the whole schema (at cookie version) and caches it. */
+static int introspect_and_cache(ms_conn *conn, long long version, ms_schema *out, ms_error *err) {
   introspection_cache *cache;
-  ms_arena *cache_arena;
-  long long version;
-  int hit;
-  (void)schemas;          /* SQLite has its main schema only */
-  (void)n_schemas;
-  if (cached_schema(conn, arena, &version, out, &hit, err) != MS_OK) return MS_ERROR;
-  if (hit) return MS_OK;
   /* The schema outlives this call, in an arena of its own. */
-  cache_arena = ms_arena_new();
+  ms_arena *cache_arena = ms_arena_new();
   if (introspect_now(conn, cache_arena, out, err) != MS_OK) {
     ms_arena_free(cache_arena);
     return MS_ERROR;
@@ -1098,6 +1091,17 @@ int ms_sqlite_introspect(ms_conn *conn, ms_arena *arena, const char **schemas, s
   return MS_OK;
 }
 
+int ms_sqlite_introspect(ms_conn *conn, ms_arena *arena, const char **schemas, size_t n_schemas,
+                         ms_schema *out, ms_error *err) {
+  long long version;
+  int hit;
+  (void)schemas;          /* SQLite has its main schema only */
+  (void)n_schemas;
+  if (cached_schema(conn, arena, &version, out, &hit, err) != MS_OK) return MS_ERROR;
+  if (hit) return MS_OK;
+  return introspect_and_cache(conn, version, out, err);
+}
+
 /* ============================================================ recognition */
 
 /* A sync's fast path.  SQLite keeps a table's schema as the text of its
@@ -1108,8 +1112,8 @@ int ms_sqlite_introspect(ms_conn *conn, ms_arena *arena, const char **schemas, s
 ** every table through the pragmas (most of a no-op sync's time: three
 ** pragma calls per table) can be skipped.  Anything else (a table the
 ** models do not name, a table missing, one created or altered otherwise, an
-** index more or less, a model in another schema) answers *known = 0 and the
-** caller introspects as always.  The recognised schema is the desired one
+** index more or less, a model in another schema) is read in full, as
+** ms_sqlite_introspect reads it (so *known is always set here).  The recognised schema is the desired one
 ** with the live texts and triggers attached (what a rebuild would need);
 ** it is not cached, since db:introspect() must report what is really there. */
 
@@ -1172,25 +1176,18 @@ static int recognise_row(ms_arena *arena, const ms_result *rows, size_t row, rec
   return 0;
 }
 
-int ms_sqlite_introspect_known(ms_conn *conn, ms_arena *arena, const ms_schema *desired,
-                               ms_schema *out, int *known, ms_error *err) {
+/* Recognises the desired tables in the live schema: 1 when out is set,
+** 0 when the full read is needed, -1 on error. */
+static int recognise(ms_conn *conn, ms_arena *arena, const ms_schema *desired, ms_schema *out,
+                     ms_error *err) {
   recognised_table *tables;
   ms_result rows;
-  long long version;
   size_t i, j, row, n = desired->n_tables;
-  int hit;
-  *known = 0;
-  memset(out, 0, sizeof *out);
-  if (cached_schema(conn, arena, &version, out, &hit, err) != MS_OK) return MS_ERROR;
-  if (hit) {                               /* read already, and unchanged since */
-    *known = 1;
-    return MS_OK;
-  }
   memset(out, 0, sizeof *out);
   tables = ms_alloc(arena, (n + 1) * sizeof *tables);
   for (i = 0; i < n; i++) {
     const ms_table *t = &desired->tables[i];
-    if (t->schema != NULL) return MS_OK;
+    if (t->schema != NULL) return 0;
     memset(&tables[i], 0, sizeof tables[i]);
     tables[i].desired = t;
     tables[i].create_sql = ms_sqlite_create_table_sql(arena, t);
@@ -1201,19 +1198,19 @@ int ms_sqlite_introspect_known(ms_conn *conn, ms_arena *arena, const ms_schema *
   }
   qsort(tables, n, sizeof *tables, compare_recognised);
   for (i = 1; i < n; i++)
-    if (strcmp(tables[i - 1].desired->name, tables[i].desired->name) == 0) return MS_OK;
+    if (strcmp(tables[i - 1].desired->name, tables[i].desired->name) == 0) return 0;
   /* Internal tables and automatic indexes (sqlite_*) follow from the texts. */
   if (ms_query(conn, arena,
                "SELECT type, name, tbl_name, sql FROM sqlite_master "
                "WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY rowid",
                NULL, 0, &rows, err) != MS_OK)
-    return MS_ERROR;
+    return -1;
   for (row = 0; row < rows.n_rows; row++)
-    if (!recognise_row(arena, &rows, row, tables, n)) return MS_OK;
+    if (!recognise_row(arena, &rows, row, tables, n)) return 0;
   for (i = 0; i < n; i++) {
-    if (!tables[i].seen) return MS_OK;
+    if (!tables[i].seen) return 0;
     for (j = 0; j < tables[i].desired->n_indexes; j++)
-      if (tables[i].index_sql[j] != NULL && !tables[i].index_seen[j]) return MS_OK;
+      if (tables[i].index_sql[j] != NULL && !tables[i].index_seen[j]) return 0;
   }
   /* Recognised: the desired tables, with what only the database holds. */
   out->tables = ms_alloc(arena, (n + 1) * sizeof *out->tables);
@@ -1230,8 +1227,21 @@ int ms_sqlite_introspect_known(ms_conn *conn, ms_arena *arena, const ms_schema *
       t->indexes[j].definition_sql = tables[i].index_sql[j];
     }
   }
+  return 1;
+}
+
+int ms_sqlite_introspect_known(ms_conn *conn, ms_arena *arena, const ms_schema *desired,
+                               ms_schema *out, int *known, ms_error *err) {
+  long long version;
+  int hit, recognised;
   *known = 1;
-  return MS_OK;
+  memset(out, 0, sizeof *out);
+  if (cached_schema(conn, arena, &version, out, &hit, err) != MS_OK) return MS_ERROR;
+  if (hit) return MS_OK;                 /* read already, and unchanged since */
+  recognised = recognise(conn, arena, desired, out, err);
+  if (recognised < 0) return MS_ERROR;
+  if (recognised) return MS_OK;
+  return introspect_and_cache(conn, version, out, err);
 }
 
 /* Lists the views of the main schema, by name (discovery only). */
