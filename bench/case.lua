@@ -81,9 +81,12 @@ end
 
 -- Runs fn with a logger, prints the phase's JSON line.
 local function measure(db, phase, size, fn)
-  local counts = { statements = 0, ddl = 0, catalog = 0 }
+  local counts = { statements = 0, ddl = 0, catalog = 0, sql = {} }
+  local trace = os.getenv('MODELSYNC_BENCH_TRACE') ~= nil     -- each statement to stderr
   db.options.logging = function(sql)
+    if trace then io.stderr:write(phase, ': ', sql, '\n') end
     counts.statements = counts.statements + 1
+    counts.sql[counts.statements] = sql
     if is_ddl(sql) then counts.ddl = counts.ddl + 1 end
     if is_catalog(sql) then counts.catalog = counts.catalog + 1 end
   end
@@ -95,6 +98,38 @@ local function measure(db, phase, size, fn)
   print(string.format('{"dialect":"%s","workload":"%s","phase":"%s","n":%d,"ms":%.3f,"statements":%d,"ddl":%d,"catalog":%d,"rss_kb":%d}',
     dialect, workload == 'wide-noop' and 'wide' or workload, phase, size, ms, counts.statements, counts.ddl, counts.catalog, peak_rss_kb()))
   io.stdout:flush()
+  return counts.sql
+end
+
+-- SQLite only: the statements a phase sent, sent again one by one straight
+-- to SQLite (the core's exec, no logger, no modelsync pipeline) on a copy of
+-- the database as it was before the phase.  What SQLite itself costs for
+-- that work: the phase's time minus this one is modelsync's own.
+local function copy_file(from, to)
+  local input = assert(io.open(from, 'rb'))
+  local output = assert(io.open(to, 'wb'))
+  output:write(input:read('a'))
+  input:close()
+  output:close()
+end
+
+local function replay(phase, size, statements, path)
+  local conn = require('modelsync.core').connect{ dialect = 'sqlite', storage = path }
+  collectgarbage('collect')
+  local started = clock()
+  for _, sql in ipairs(statements) do conn:exec(sql) end
+  local ms = (clock() - started) * 1000
+  conn:close()
+  os.remove(path); os.remove(path .. '-journal')
+  print(string.format('{"dialect":"%s","workload":"%s","phase":"%s","n":%d,"ms":%.3f,"statements":%d,"ddl":0,"catalog":0,"rss_kb":%d}',
+    dialect, workload, phase, size, ms, #statements, peak_rss_kb()))
+  io.stdout:flush()
+end
+
+local function scratch_path()
+  local path = os.tmpname()
+  os.remove(path)
+  return path .. '.sqlite'
 end
 
 -- ------------------------------------------------------------ wide models
@@ -159,7 +194,8 @@ local workloads = {}
 
 function workloads.wide(db)
   define_wide(db, n, false)
-  measure(db, 'first-sync', n, function() db:sync() end)
+  local statements = measure(db, 'first-sync', n, function() db:sync() end)
+  if dialect == 'sqlite' then replay('first-sync-replay', n, statements, scratch_path()) end
   keep = true                        -- bench/run.lua runs wide-noop on it next
 end
 
@@ -185,7 +221,13 @@ workloads['alter-cycle'] = function(db)
   end)
   local before = count_rows(db, n)
   define_wide(db, n, true)
-  measure(db, 'alter', n, function() db:sync{ alter = { drop = true } } end)
+  local before_alter
+  if dialect == 'sqlite' then
+    before_alter = scratch_path()
+    copy_file(db.options.storage, before_alter)
+  end
+  local statements = measure(db, 'alter', n, function() db:sync{ alter = { drop = true } } end)
+  if dialect == 'sqlite' then replay('alter-replay', n, statements, before_alter) end
   measure(db, 'noop-after-alter', n, function() db:sync{ alter = true } end)
   local after = count_rows(db, n)
   assert(before == after and before == 3 * n, string.format('rows lost: %d before, %d after', before, after))
