@@ -444,6 +444,7 @@ static int connection_exec(lua_State *L) {
 ** a handful of types, and converting each through the dialect again would
 ** cost a thousand-table sync tens of thousands of string rewrites. */
 typedef struct known_type {
+  const void *table;            /* the Lua type table it was read from */
   const char *key, *sql;
   long long length, precision, scale;
   const char *native, *canonical;
@@ -554,6 +555,17 @@ static void read_type(reader *r, const ms_table *table, ms_column *column) {
   ms_type_spec spec;
   ms_error err;
   const char *native;
+  const void *type_table = lua_topointer(r->L, -1);
+  size_t i;
+  /* The Lua layer hands over one table per DataTypes value: a table seen
+  ** before in this read (alive all along, so its address is its identity)
+  ** is the same type, without reading its fields again. */
+  for (i = 0; i < r->n_known; i++)
+    if (r->known[i].table == type_table) {
+      column->native_type = r->known[i].native;
+      column->type = r->known[i].canonical;
+      return;
+    }
   memset(&spec, 0, sizeof spec);
   spec.key = get_string(r, "key", 1);
   spec.length = get_integer(r, "length", 0);
@@ -566,13 +578,16 @@ static void read_type(reader *r, const ms_table *table, ms_column *column) {
   spec.column = column->name;
   /* Every type but ENUM maps the same way wherever it appears. */
   if (strcmp(spec.key, "ENUM") != 0) {
-    size_t i;
     for (i = 0; i < r->n_known; i++) {
       const known_type *k = &r->known[i];
       if (k->length == spec.length && k->precision == spec.precision && k->scale == spec.scale
           && strcmp(k->key, spec.key) == 0 && ms_same_name(k->sql, spec.sql)) {
         column->native_type = k->native;
         column->type = k->canonical;
+        if (r->n_known < KNOWN_TYPES) {      /* this table too, from now on */
+          r->known[r->n_known] = *k;
+          r->known[r->n_known++].table = type_table;
+        }
         return;
       }
     }
@@ -593,6 +608,7 @@ static void read_type(reader *r, const ms_table *table, ms_column *column) {
     column->type = r->dialect->canonical_type(r->arena, native);
     if (r->n_known < KNOWN_TYPES) {
       known_type *k = &r->known[r->n_known++];
+      k->table = type_table;
       k->key = spec.key;
       k->sql = spec.sql;
       k->length = spec.length;
