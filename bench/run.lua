@@ -124,6 +124,16 @@ for _, dialect in ipairs(dialects) do
   local function line(label, value, target)
     io.write(string.format('  %-9s %-58s %10s  [%s]\n', dialect, label, value, target))
   end
+  -- SQLite: the same statements sent straight to SQLite (bench/case.lua, replay).
+  local function replay_lines(workload, phase, measured, label)
+    local replay_s = find(dialect, workload, phase .. '-replay', small)
+    local replay_l = find(dialect, workload, phase .. '-replay', large)
+    if not (replay_s and replay_l) then return end
+    line(string.format('  the same statements alone: N=%d / N=%d', large, small),
+      string.format('%.1fx', replay_l.ms / replay_s.ms), 'SQLite itself')
+    line(string.format('  SQLite share of the %s at N=%d', label, large),
+      string.format('%.0f%%', 100 * math.min(replay_l.ms / measured.ms, 1)), 'report')
+  end
   if first_l and noop_l then
     line(string.format('no-op alter (new process) / first sync at N=%d', large), string.format('1/%.1f', first_l.ms / noop_l.ms), '< 1/20')
     local warm = find(dialect, 'wide', 'noop-alter-warm', large)
@@ -137,10 +147,12 @@ for _, dialect in ipairs(dialects) do
     line(string.format('first sync N=%d / N=%d', large, small), string.format('%.1fx', first_l.ms / first_s.ms),
       string.format('<= %dx', math.floor(25 * large / 1000)))
     line(string.format('peak RSS at N=%d (MB)', large), string.format('%.1f', noop_l.rss_kb / 1024), '< 64')
+    replay_lines('wide', 'first-sync', first_l, 'first sync')
   end
   if cyc_s and cyc_l then
     line(string.format('alter-cycle N=%d / N=%d', large, small), string.format('%.1fx', cyc_l.ms / cyc_s.ms),
       string.format('<= %dx', math.floor(25 * large / 1000)))
+    replay_lines('alter-cycle', 'alter', cyc_l, 'alter-cycle')
   end
   if add_empty and add_big then
     line(string.format('add nullable column: %d rows / empty', add_big.n),
