@@ -25,7 +25,6 @@
 #define CONNECTION_METATABLE "modelsync.connection"
 #define ARENA_METATABLE "modelsync.arena"
 #define ERROR_METATABLE "modelsync.error"
-#define DESIRED_METATABLE "modelsync.desired"
 
 /* A connection userdata: the C connection plus what the logger needs. */
 typedef struct lconnection {
@@ -68,19 +67,13 @@ static ms_arena *push_arena(lua_State *L) {
 }
 
 /* A desired schema read from Lua, kept in an arena of its own so that a
-** connection can reuse it (see desired_schema).  Its user value is the list
-** of the Lua tables it was read from. */
+** connection can reuse it (see desired_schema): an arena box (its first
+** member, so the box's __gc frees it) plus the schema.  Its user value is the
+** list of the Lua tables it was read from. */
 typedef struct desired_box {
-  ms_arena *arena;
+  arena_box owner;
   ms_schema schema;
 } desired_box;
-
-static int desired_box_release(lua_State *L) {
-  desired_box *box = luaL_checkudata(L, 1, DESIRED_METATABLE);
-  ms_arena_free(box->arena);
-  box->arena = NULL;
-  return 0;
-}
 
 /* ---------------------------------------------------------------- errors */
 
@@ -926,9 +919,9 @@ static void desired_schema(lua_State *L, lconnection *c, ms_schema *schema) {
   lua_settop(L, tables);
   box = lua_newuserdatauv(L, sizeof *box, 1);
   memset(box, 0, sizeof *box);
-  luaL_setmetatable(L, DESIRED_METATABLE);
-  box->arena = ms_arena_new();
-  read_schema(L, c, box->arena, 2, &box->schema);
+  luaL_setmetatable(L, ARENA_METATABLE);
+  box->owner.arena = ms_arena_new();
+  read_schema(L, c, box->owner.arena, 2, &box->schema);
   /* Read whole, without error: remember the tables it came from. */
   n = (lua_Integer)lua_rawlen(L, tables);
   lua_createtable(L, (int)n, 0);
@@ -1401,11 +1394,6 @@ static void create_metatables(lua_State *L) {
     lua_setfield(L, -2, "__gc");
     lua_pushcfunction(L, arena_box_release);
     lua_setfield(L, -2, "__close");
-  }
-  lua_pop(L, 1);
-  if (luaL_newmetatable(L, DESIRED_METATABLE)) {
-    lua_pushcfunction(L, desired_box_release);
-    lua_setfield(L, -2, "__gc");
   }
   lua_pop(L, 1);
   if (luaL_newmetatable(L, ERROR_METATABLE)) {
