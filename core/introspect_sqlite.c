@@ -1113,9 +1113,10 @@ int ms_sqlite_introspect(ms_conn *conn, ms_arena *arena, const char **schemas, s
 ** pragma calls per table) can be skipped.  Anything else (a table the
 ** models do not name, a table missing, one created or altered otherwise, an
 ** index more or less, a model in another schema) is read in full, as
-** ms_sqlite_introspect reads it (so *known is always set here).  The recognised schema is the desired one
-** with the live texts and triggers attached (what a rebuild would need);
-** it is not cached, since db:introspect() must report what is really there. */
+** ms_sqlite_introspect reads it (so *known is always set here).  The
+** recognised schema is the desired one with the live texts and triggers
+** attached (what a rebuild would need); it is not cached, since
+** db:introspect() must report what is really there. */
 
 typedef struct recognised_table {
   const ms_table *desired;
