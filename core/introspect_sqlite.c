@@ -1013,7 +1013,29 @@ static void read_triggers(ms_arena *arena, const ms_result *rows, ms_schema *sch
 }
 
 /* Reads the whole main schema into out (allocated in arena). */
-static int introspect_now(ms_conn *conn, ms_arena *arena, ms_schema *out, ms_error *err) {
+/* query, limited to the tables named in only (NULL: every table): the
+** condition "AND column IN ('a', ...)" goes before its ORDER BY. */
+static const char *limited(ms_arena *arena, const char *query, const char *column, const ms_list *only) {
+  const char *order = strstr(query, " ORDER BY ");
+  ms_buf sql;
+  size_t i;
+  if (only == NULL || order == NULL) return query;
+  ms_buf_init(&sql, arena);
+  ms_buf_addn(&sql, query, (size_t)(order - query));
+  ms_buf_addf(&sql, " AND %s IN (", column);
+  for (i = 0; i < only->count; i++) {
+    if (i > 0) ms_buf_add(&sql, ", ");
+    ms_buf_add_literal(&sql, only->items[i]);
+  }
+  ms_buf_addc(&sql, ')');
+  ms_buf_add(&sql, order);
+  return ms_buf_string(&sql);
+}
+
+/* Reads the tables of the main schema (only those named in only, unless
+** NULL) into out. */
+static int introspect_now(ms_conn *conn, ms_arena *arena, const ms_list *only, ms_schema *out,
+                          ms_error *err) {
   ms_result tables, indexes, foreign_keys, triggers;
   ms_list *named_keys;
   size_t t;
@@ -1021,10 +1043,11 @@ static int introspect_now(ms_conn *conn, ms_arena *arena, ms_schema *out, ms_err
   ** string it keeps (ms_cell_text), and the rows are several times its size. */
   ms_arena *rows = ms_arena_new();
   memset(out, 0, sizeof *out);
-  if (ms_query(conn, rows, table_query, NULL, 0, &tables, err) != MS_OK ||
-      ms_query(conn, rows, index_query, NULL, 0, &indexes, err) != MS_OK ||
-      ms_query(conn, rows, foreign_key_query, NULL, 0, &foreign_keys, err) != MS_OK ||
-      ms_query(conn, rows, trigger_query, NULL, 0, &triggers, err) != MS_OK) {
+  if (ms_query(conn, rows, limited(rows, table_query, "m.name", only), NULL, 0, &tables, err) != MS_OK ||
+      ms_query(conn, rows, limited(rows, index_query, "m.name", only), NULL, 0, &indexes, err) != MS_OK ||
+      ms_query(conn, rows, limited(rows, foreign_key_query, "m.name", only), NULL, 0, &foreign_keys,
+               err) != MS_OK ||
+      ms_query(conn, rows, limited(rows, trigger_query, "tbl_name", only), NULL, 0, &triggers, err) != MS_OK) {
     ms_arena_free(rows);
     return MS_ERROR;
   }
@@ -1078,7 +1101,7 @@ static int introspect_and_cache(ms_conn *conn, long long version, ms_schema *out
   introspection_cache *cache;
   /* The schema outlives this call, in an arena of its own. */
   ms_arena *cache_arena = ms_arena_new();
-  if (introspect_now(conn, cache_arena, out, err) != MS_OK) {
+  if (introspect_now(conn, cache_arena, NULL, out, err) != MS_OK) {
     ms_arena_free(cache_arena);
     return MS_ERROR;
   }
@@ -1106,24 +1129,25 @@ int ms_sqlite_introspect(ms_conn *conn, ms_arena *arena, const char **schemas, s
 
 /* A sync's fast path.  SQLite keeps a table's schema as the text of its
 ** CREATE TABLE statement (and of its CREATE INDEX statements): the text *is*
-** the schema.  So when every table of the main schema is one of the desired
-** tables and holds, byte for byte, the statements a createTable step would
-** send for it now, the live schema is exactly the desired one, and reading
-** every table through the pragmas (most of a no-op sync's time: three
-** pragma calls per table) can be skipped.  Anything else (a table the
-** models do not name, a table missing, one created or altered otherwise, an
-** index more or less, a model in another schema) is read in full, as
-** ms_sqlite_introspect reads it (so *known is always set here).  The
-** recognised schema is the desired one with the live texts and triggers
-** attached (what a rebuild would need); it is not cached, since
-** db:introspect() must report what is really there. */
+** the schema.  So a desired table whose live table holds, byte for byte, the
+** statements a createTable step would send for it now is exactly the desired
+** one, and reading it through the pragmas (most of a no-op sync's time:
+** three pragma calls per table) can be skipped.  Every other table (one the
+** models do not name; one created or altered otherwise; an index more or
+** less) is read through the pragmas as always, and only those; when none is
+** recognised, the whole schema is read as ms_sqlite_introspect reads it (so
+** *known is always set here).  A recognised table is the desired one with
+** the live texts and triggers attached (what a rebuild would need); schemas
+** with recognised tables are not cached, since db:introspect() must report
+** what is really there. */
 
 typedef struct recognised_table {
   const ms_table *desired;
   const char *create_sql;       /* expected CREATE TABLE text */
   const char **index_sql;       /* expected CREATE INDEX texts, one per desired index */
   int *index_seen;
-  int seen;
+  int exists;                   /* the live table is there */
+  int differs;                  /* ... but some statement of it is not the expected one */
   ms_list triggers;
 } recognised_table;
 
@@ -1131,8 +1155,13 @@ static int compare_recognised(const void *a, const void *b) {
   return strcmp(((const recognised_table *)a)->desired->name, ((const recognised_table *)b)->desired->name);
 }
 
+static int compare_tables(const void *a, const void *b) {
+  return strcmp(((const ms_table *)a)->name, ((const ms_table *)b)->name);
+}
+
 static recognised_table *find_recognised(recognised_table *tables, size_t n, const char *name) {
   size_t low = 0, high = n;
+  if (name == NULL) return NULL;
   while (low < high) {
     size_t middle = low + (high - low) / 2;
     int order = strcmp(name, tables[middle].desired->name);
@@ -1145,46 +1174,69 @@ static recognised_table *find_recognised(recognised_table *tables, size_t n, con
 
 enum { MASTER_TYPE, MASTER_NAME, MASTER_TABLE, MASTER_SQL };
 
-/* Matches one sqlite_master row against the expected statements (1: it fits). */
-static int recognise_row(ms_arena *arena, const ms_result *rows, size_t row, recognised_table *tables,
-                         size_t n) {
+/* Checks one sqlite_master row against the expected statements; a table no
+** model names goes to others (to be read). */
+static void recognise_row(ms_arena *arena, const ms_result *rows, size_t row, recognised_table *tables,
+                          size_t n, ms_list *others) {
   const char *type = ms_cell_text(arena, rows, row, MASTER_TYPE);
   const char *sql = ms_cell_text(arena, rows, row, MASTER_SQL);
   recognised_table *table;
   size_t i;
-  if (type == NULL) return 0;
-  if (strcmp(type, "view") == 0) return 1;            /* never diffed */
-  table = find_recognised(tables, n, ms_cell_text(arena, rows, row,
-                                                  strcmp(type, "table") == 0 ? MASTER_NAME : MASTER_TABLE));
-  if (table == NULL || sql == NULL) return 0;
+  if (type == NULL || strcmp(type, "view") == 0) return;          /* views are never diffed */
   if (strcmp(type, "table") == 0) {
-    if (table->seen || strcmp(sql, table->create_sql) != 0) return 0;
-    table->seen = 1;
-    return 1;
+    const char *name = ms_cell_text(arena, rows, row, MASTER_NAME);
+    table = find_recognised(tables, n, name);
+    if (table == NULL) {
+      if (name != NULL) ms_list_push(arena, others, (void *)name);
+      return;
+    }
+    table->exists = 1;
+    if (sql == NULL || strcmp(sql, table->create_sql) != 0) table->differs = 1;
+    return;
   }
-  if (strcmp(type, "index") == 0) {
+  /* An index or trigger: of a desired table, or of a table read in full. */
+  table = find_recognised(tables, n, ms_cell_text(arena, rows, row, MASTER_TABLE));
+  if (table == NULL) return;
+  if (strcmp(type, "trigger") == 0 && sql != NULL) {
+    ms_list_push(arena, &table->triggers, (void *)sql);
+    return;
+  }
+  if (strcmp(type, "index") == 0 && sql != NULL)
     for (i = 0; i < table->desired->n_indexes; i++)
       if (table->index_sql[i] != NULL && !table->index_seen[i] && strcmp(sql, table->index_sql[i]) == 0) {
         table->index_seen[i] = 1;
-        return 1;
+        return;
       }
-    return 0;
-  }
-  if (strcmp(type, "trigger") == 0) {
-    ms_list_push(arena, &table->triggers, (void *)sql);
-    return 1;
-  }
-  return 0;
+  table->differs = 1;
 }
 
-/* Recognises the desired tables in the live schema: 1 when out is set,
-** 0 when the full read is needed, -1 on error. */
+/* A recognised table: the desired one, with what only the database holds. */
+static void recognised_copy(ms_arena *arena, const recognised_table *from, ms_table *t) {
+  size_t j;
+  *t = *from->desired;
+  t->create_sql = from->create_sql;
+  t->triggers = list_strings(arena, &from->triggers);
+  t->n_triggers = from->triggers.count;
+  t->indexes = ms_alloc(arena, (t->n_indexes + 1) * sizeof *t->indexes);
+  for (j = 0; j < t->n_indexes; j++) {
+    t->indexes[j] = from->desired->indexes[j];
+    t->indexes[j].definition_sql = from->index_sql[j];
+  }
+}
+
+/* Recognises the desired tables in the live schema and reads the others:
+** 1 when out is set, 0 when nothing was recognised (the caller reads all),
+** -1 on error. */
 static int recognise(ms_conn *conn, ms_arena *arena, const ms_schema *desired, ms_schema *out,
                      ms_error *err) {
   recognised_table *tables;
   ms_result rows;
-  size_t i, j, row, n = desired->n_tables;
+  ms_list others, to_read;
+  ms_schema read;
+  size_t i, j, row, n = desired->n_tables, n_recognised = 0;
   memset(out, 0, sizeof *out);
+  memset(&others, 0, sizeof others);
+  memset(&to_read, 0, sizeof to_read);
   tables = ms_alloc(arena, (n + 1) * sizeof *tables);
   for (i = 0; i < n; i++) {
     const ms_table *t = &desired->tables[i];
@@ -1206,28 +1258,31 @@ static int recognise(ms_conn *conn, ms_arena *arena, const ms_schema *desired, m
                "WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY rowid",
                NULL, 0, &rows, err) != MS_OK)
     return -1;
-  for (row = 0; row < rows.n_rows; row++)
-    if (!recognise_row(arena, &rows, row, tables, n)) return 0;
+  for (row = 0; row < rows.n_rows; row++) recognise_row(arena, &rows, row, tables, n, &others);
   for (i = 0; i < n; i++) {
-    if (!tables[i].seen) return 0;
     for (j = 0; j < tables[i].desired->n_indexes; j++)
-      if (tables[i].index_sql[j] != NULL && !tables[i].index_seen[j]) return 0;
+      if (tables[i].index_sql[j] != NULL && !tables[i].index_seen[j]) tables[i].differs = 1;
+    if (!tables[i].exists) continue;                  /* to be created */
+    if (tables[i].differs) ms_list_push(arena, &to_read, (void *)tables[i].desired->name);
+    else n_recognised++;
   }
-  /* Recognised: the desired tables, with what only the database holds. */
-  out->tables = ms_alloc(arena, (n + 1) * sizeof *out->tables);
-  out->n_tables = n;
-  for (i = 0; i < n; i++) {
-    ms_table *t = &out->tables[i];
-    *t = *tables[i].desired;
-    t->create_sql = tables[i].create_sql;
-    t->triggers = list_strings(arena, &tables[i].triggers);
-    t->n_triggers = tables[i].triggers.count;
-    t->indexes = ms_alloc(arena, (t->n_indexes + 1) * sizeof *t->indexes);
-    for (j = 0; j < t->n_indexes; j++) {
-      t->indexes[j] = tables[i].desired->indexes[j];
-      t->indexes[j].definition_sql = tables[i].index_sql[j];
-    }
-  }
+  if (n_recognised == 0) return 0;
+  for (i = 0; i < others.count; i++) ms_list_push(arena, &to_read, others.items[i]);
+  memset(&read, 0, sizeof read);
+  if (to_read.count > 0 && introspect_now(conn, arena, &to_read, &read, err) != MS_OK) return -1;
+
+  out->n_tables = n_recognised + read.n_tables;
+  out->tables = ms_alloc(arena, (out->n_tables + 1) * sizeof *out->tables);
+  for (i = 0, j = 0; i < n; i++)
+    if (tables[i].exists && !tables[i].differs) recognised_copy(arena, &tables[i], &out->tables[j++]);
+  for (i = 0; i < read.n_tables; i++) out->tables[j++] = read.tables[i];
+  qsort(out->tables, out->n_tables, sizeof *out->tables, compare_tables);
+  /* A foreign key of a table read here may name a recognised table without
+  ** its columns (REFERENCES t): its key columns are known only now (the
+  ** copies in out share these keys). */
+  for (i = 0; i < read.n_tables; i++)
+    for (j = 0; j < read.tables[i].n_foreign_keys; j++)
+      fill_implicit_references(arena, out, &read.tables[i].foreign_keys[j]);
   return 1;
 }
 
