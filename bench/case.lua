@@ -25,14 +25,17 @@ assert(dialect and workload and n, 'usage: case.lua DIALECT WORKLOAD N')
 local target = os.getenv('MODELSYNC_BENCH_TARGET')
 local keep = false
 local cleanup, reconnect
+
+-- A new SQLite file name in the temporary folder.
+local function scratch_path()
+  local path = os.tmpname()
+  os.remove(path)
+  return path .. '.sqlite'
+end
+
 local function connect()
   if dialect == 'sqlite' then
-    local path = target
-    if path == nil then
-      path = os.tmpname()
-      os.remove(path)
-      path = path .. '.sqlite'
-    end
+    local path = target or scratch_path()
     cleanup = function(db)
       db:close()
       if keep then print(string.format('{"keep":"%s"}', path)) return end
@@ -79,7 +82,14 @@ local function is_catalog(sql)
       or sql:find('pg_namespace', 1, true) ~= nil or sql:find('pg_class', 1, true) ~= nil
 end
 
--- Runs fn with a logger, prints the phase's JSON line.
+-- Prints one phase's JSON line.
+local function report(phase, size, ms, statements, ddl, catalog)
+  print(string.format('{"dialect":"%s","workload":"%s","phase":"%s","n":%d,"ms":%.3f,"statements":%d,"ddl":%d,"catalog":%d,"rss_kb":%d}',
+    dialect, workload == 'wide-noop' and 'wide' or workload, phase, size, ms, statements, ddl, catalog, peak_rss_kb()))
+  io.stdout:flush()
+end
+
+-- Runs fn with a logger, prints the phase's JSON line; returns the statements it sent.
 local function measure(db, phase, size, fn)
   local counts = { statements = 0, ddl = 0, catalog = 0, sql = {} }
   local trace = os.getenv('MODELSYNC_BENCH_TRACE') ~= nil     -- each statement to stderr
@@ -95,9 +105,7 @@ local function measure(db, phase, size, fn)
   fn()
   local ms = (clock() - started) * 1000
   db.options.logging = false
-  print(string.format('{"dialect":"%s","workload":"%s","phase":"%s","n":%d,"ms":%.3f,"statements":%d,"ddl":%d,"catalog":%d,"rss_kb":%d}',
-    dialect, workload == 'wide-noop' and 'wide' or workload, phase, size, ms, counts.statements, counts.ddl, counts.catalog, peak_rss_kb()))
-  io.stdout:flush()
+  report(phase, size, ms, counts.statements, counts.ddl, counts.catalog)
   return counts.sql
 end
 
@@ -121,16 +129,9 @@ local function replay(phase, size, statements, path)
   local ms = (clock() - started) * 1000
   conn:close()
   os.remove(path); os.remove(path .. '-journal')
-  print(string.format('{"dialect":"%s","workload":"%s","phase":"%s","n":%d,"ms":%.3f,"statements":%d,"ddl":0,"catalog":0,"rss_kb":%d}',
-    dialect, workload, phase, size, ms, #statements, peak_rss_kb()))
-  io.stdout:flush()
+  report(phase, size, ms, #statements, 0, 0)
 end
 
-local function scratch_path()
-  local path = os.tmpname()
-  os.remove(path)
-  return path .. '.sqlite'
-end
 
 -- ------------------------------------------------------------ wide models
 

@@ -1012,7 +1012,6 @@ static void read_triggers(ms_arena *arena, const ms_result *rows, ms_schema *sch
   }
 }
 
-/* Reads the whole main schema into out (allocated in arena). */
 /* query, limited to the tables named in only (NULL: every table): the
 ** condition "AND column IN ('a', ...)" goes before its ORDER BY. */
 static const char *limited(ms_arena *arena, const char *query, const char *column, const ms_list *only) {

@@ -512,9 +512,11 @@ struct ms_dialect {
   int (*finish_read)(ms_conn *conn, ms_arena *arena, int started, ms_error *err);
 
   /* Optional (NULL: always introspect).  A sync's or plan's cheaper read:
-  ** when the dialect can tell from little that the live schema is exactly
-  ** the one its createTable steps would build for desired, it sets *known = 1
-  ** and out to that schema; else *known = 0 and the caller introspects. */
+  ** the live tables the dialect can tell, from little, are exactly what its
+  ** createTable steps would build for desired need not be read in full.  It
+  ** sets *known = 1 with out the live schema (read only where it had to be),
+  ** or *known = 0 for the caller to introspect.  sqlite: introspect_sqlite.c,
+  ** recognition. */
   int (*introspect_known)(ms_conn *conn, ms_arena *arena, const ms_schema *desired,
                           ms_schema *out, int *known, ms_error *err);
 };

@@ -52,7 +52,7 @@ dialects.describe('the desired schema a connection reuses', function(ctx)
     local good = { name = 'cached_good', columns = { { name = 'id', type = { key = 'INTEGER' }, primaryKey = true } } }
     local bad = { name = 'cached_bad', columns = { { name = 'id', type = { key = 'INTEGER' } },
                                                     { name = 'id', type = { key = 'TEXT' } } } }
-    local conn = db._conn
+    local conn = db:getCore()
     assert.are.equal(1, #conn:plan({ tables = { good } }, {}).steps)
     local statements = 0
     conn:setLogger(function() statements = statements + 1 end)
@@ -79,7 +79,9 @@ dialects.describe('the desired schema a connection reuses', function(ctx)
       end
     end })
     assert.are.equal(1, nested)
-    assert.is_boolean(ok)
+    assert.is_true(ok)                         -- the outer sync went on with its own schema
+    db:model('Item'):create{ a = 'x', b = 'y' }                 -- column b is there
+    assert.are.equal(1, db:model('Item'):count{ where = { b = 'y' } })
     db:removeModel('Other')
     db:sync{ alter = true }
     assert.are.same({}, db:plan{ alter = true }.steps)

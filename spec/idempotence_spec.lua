@@ -113,9 +113,9 @@ local function assert_idempotent(db, what)
     .. dialects.describe_steps(plan.steps))
   -- SQLite may recognise its tables by their CREATE statements (connect option
   -- introspection = 'auto'): the full read of the catalog must agree.
-  local previous = db._conn:setFullIntrospection(true)
+  local previous = db:getCore():setFullIntrospection(true)
   plan = db:plan{ alter = true }
-  db._conn:setFullIntrospection(previous)
+  db:getCore():setFullIntrospection(previous)
   assert.are.equal(0, #plan.steps, what .. ': plan{alter=true} (full introspection) is not empty after sync:\n'
     .. dialects.describe_steps(plan.steps))
   local log = dialects.logger()

@@ -103,7 +103,6 @@ local function has_nul(v)
   return type(v) == 'string' and v:find('\0', 1, true) ~= nil
 end
 
-local NO_NAMES = {}
 local NAMED_OPTIONS = { 'tableName', 'schema', 'comment', 'createdAt', 'updatedAt', 'deletedAt' }
 local STAMP_OPTIONS = { 'createdAt', 'updatedAt', 'deletedAt' }
 
@@ -143,11 +142,10 @@ function model.validateOptions(opts, where, fields)
         end
       end
     end
-    local names = NO_NAMES
+    local names = {}
     for _, key in ipairs(STAMP_OPTIONS) do
       local v = opts[key]
       if type(v) == 'string' then
-        if names == NO_NAMES then names = {} end
         if names[v] then
           refuse_option(where, fields, key, string.format("and option '%s' both name the column '%s'", names[v], v))
         end
@@ -312,9 +310,10 @@ end
 
 local ATTRIBUTE_TEXTS = { 'field', 'comment', 'unique' }
 
--- The options of an attribute given as a bare type, or of a model given
--- none (never changed).
-local NO_OPTIONS = {}
+-- An empty table that nothing ever writes to, shared wherever one is read
+-- (the options of a bare type, a model without timestamps): define() runs
+-- for every model, and a table each time would add up.
+local EMPTY = {}
 
 -- One attribute spec (a DataTypes value, a type name or an options table) -> record.
 -- Messages and error fields are built only for a spec that fails a check.
@@ -335,7 +334,7 @@ local function read_attribute(m, name, spec)
       primaryKey = false, autoIncrement = false, field = nil,
     }
   elseif is_type or type(spec) == 'string' then
-    spec_type, spec = spec, NO_OPTIONS
+    spec_type, spec = spec, EMPTY
   elseif type(spec) ~= 'table' then
     errors.raise('E_DEFINITION', string.format("attribute '%s' of model '%s' must be a DataTypes value or a table of options, got %s",
       name, m.name, type(spec)), { model = m.name, attribute = name })
@@ -658,10 +657,10 @@ function model.define(db, name, attributes, opts)
   local where = string.format(" in model '%s'", name)
   model.validateOptions(opts, where, { model = name })
   -- Connection-level defaults (validated at connect time), the model's own options win.
-  local defaults = db and db.options and db.options.define or NO_OPTIONS
+  local defaults = db and db.options and db.options.define or EMPTY
   local o = {}
   for k, v in pairs(defaults) do if k ~= 'hooks' then o[k] = v end end
-  for k, v in pairs(opts or NO_OPTIONS) do if k ~= 'hooks' then o[k] = v end end
+  for k, v in pairs(opts or EMPTY) do if k ~= 'hooks' then o[k] = v end end
 
   local m = setmetatable({
     name = name,
@@ -688,7 +687,7 @@ function model.define(db, name, attributes, opts)
   local list, ordered, by_name = read_attributes(m, attributes)
 
   -- Timestamps: user attributes of the same name are merged into them.
-  local stamps = NO_OPTIONS     -- (most wide models have none: no tables then)
+  local stamps = EMPTY
   if o.timestamps ~= false or o.paranoid then stamps = {} end
   if o.timestamps ~= false then
     stamps[#stamps + 1] = { kind = 'createdAt', name = timestamp_name(o.createdAt, 'createdAt'), allowNull = false }
@@ -697,7 +696,7 @@ function model.define(db, name, attributes, opts)
   if o.paranoid then
     stamps[#stamps + 1] = { kind = 'deletedAt', name = timestamp_name(o.deletedAt, 'deletedAt'), allowNull = true }
   end
-  local stamp_records = stamps == NO_OPTIONS and NO_OPTIONS or {}
+  local stamp_records = stamps == EMPTY and EMPTY or {}
   for _, s in ipairs(stamps) do
     if s.name then
       local a = by_name[s.name]
@@ -747,7 +746,7 @@ function model.define(db, name, attributes, opts)
     end
   else
     columns = { id }
-    local is_stamp = NO_OPTIONS
+    local is_stamp = EMPTY
     if #stamp_records > 0 then
       is_stamp = {}
       for _, a in ipairs(stamp_records) do is_stamp[a] = true end
