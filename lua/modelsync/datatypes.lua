@@ -284,20 +284,9 @@ function datatypes.family(t)
 end
 
 -- The type in the desired-schema shape: only the fields the core reads for
--- this key (the core never sees a DataTypes value itself).  The columns of
--- one DataTypes value share one spec (its readers only read it): a wide model
--- would otherwise cost a table per column.  A value changed since it was
--- specced (t.length = 80) is specced again; an ENUM (values are a list) is
--- specced each time.
-local specs = setmetatable({}, { __mode = 'k' })
-
+-- this key, as fresh tables (the core never sees a shared DataTypes value).
 function datatypes.spec(t)
   local key = t.key
-  local c = specs[t]
-  if c and c.key == key and c.length == t.length and c.precision == t.precision and c.scale == t.scale
-      and c.sql == t.sql then
-    return c.spec
-  end
   local s = { key = key }
   if key == 'STRING' or key == 'CHAR' then
     s.length = t.length or 255
@@ -310,9 +299,6 @@ function datatypes.spec(t)
     for i, v in ipairs(t.values or {}) do s.values[i] = v end
   elseif key == 'SQL' then
     s.sql = t.sql
-  end
-  if key ~= 'ENUM' then
-    specs[t] = { spec = s, key = key, length = t.length, precision = t.precision, scale = t.scale, sql = t.sql }
   end
   return s
 end

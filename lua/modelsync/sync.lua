@@ -237,6 +237,25 @@ local function option_foreign_key(db, m, fk, default_schema, tolerant)
   }
 end
 
+-- The desired type of a DataTypes value.  The columns of one type share
+-- one table (the core and the Lua readers of the desired schema only read
+-- it): a wide model would otherwise cost a table per column.  A type
+-- changed since it was specced (t.length = 80) is specced again.
+local specs = setmetatable({}, { __mode = 'k' })
+
+local function type_spec(t)
+  local c = specs[t]
+  if c and c.key == t.key and c.length == t.length and c.precision == t.precision and c.scale == t.scale
+      and c.sql == t.sql then
+    return c.spec
+  end
+  local s = datatypes.spec(t)
+  if t.key ~= 'ENUM' then   -- (values are a list: an ENUM is specced each time)
+    specs[t] = { spec = s, key = t.key, length = t.length, precision = t.precision, scale = t.scale, sql = t.sql }
+  end
+  return s
+end
+
 -- A copy of an attribute's desired default, of the fields it has.
 local function copy_default(d)
   if d.sql ~= nil then return { kind = d.kind, sql = d.sql } end
@@ -256,7 +275,7 @@ function sync.table(db, m, default_schema, tolerant)
   }
   local position = 0
   for i, a in ipairs(m.attributes) do
-    local column = { name = a.field, type = datatypes.spec(a.type), allowNull = a.allowNull ~= false and not a.primaryKey }
+    local column = { name = a.field, type = type_spec(a.type), allowNull = a.allowNull ~= false and not a.primaryKey }
     if a.comment ~= nil then column.comment = a.comment end
     if a.renamedFrom ~= nil then column.renamedFrom = copy_list(a.renamedFrom) end
     if a.primaryKey then
